@@ -1,0 +1,140 @@
+/**
+ * The data model and the contracts between the ImageProc states. The CDK state machine
+ * (lib/image-processing.ts) passes exactly these shapes; each handler validates its own input.
+ */
+
+/** Originals are uploaded here; only object-created events under this prefix start the pipeline. */
+export const INCOMING_PREFIX = 'Incoming/';
+/** Thumbnails are written here, outside INCOMING_PREFIX, so they can never trigger the pipeline. */
+export const THUMBNAIL_PREFIX = 'Thumbnails/';
+/** Owner recorded for objects uploaded straight under `Incoming/` rather than `Incoming/<owner>/`. */
+export const DEFAULT_OWNER = 'shared';
+
+export type PhotoStatus = 'PROCESSING' | 'READY' | 'REJECTED' | 'FAILED';
+
+/** Which photo a step works on. `owner` + `photoId` is the record's primary key. */
+export interface PhotoRef {
+  readonly bucket: string;
+  readonly key: string;
+  readonly owner: string;
+  readonly photoId: string;
+}
+
+/** Input of the ImageProc state machine, as start-execution sends it. */
+export interface WorkflowInput extends PhotoRef {
+  /** ISO 8601, from the S3 event's eventTime. */
+  readonly uploadedAt: string;
+}
+
+export interface GpsPosition {
+  /** Decimal degrees, north positive. */
+  readonly latitude: number;
+  /** Decimal degrees, east positive. */
+  readonly longitude: number;
+  /** Metres above sea level (negative below); null when the photo has none. */
+  readonly altitude: number | null;
+}
+
+/** What ExtractImageMetadata returns; stored on the record by StoreImageMetadata. */
+export interface ImageMetadata {
+  /** sharp's name for the format (jpeg, png, tiff, heif, webp, gif, ...); null when the bytes are not an image sharp knows. */
+  readonly format: string | null;
+  /** Width as displayed, EXIF orientation applied; null when unknown. */
+  readonly width: number | null;
+  /** Height as displayed, EXIF orientation applied; null when unknown. */
+  readonly height: number | null;
+  /** EXIF orientation as stored (1-8); null when the photo has none. */
+  readonly orientation: number | null;
+  /** Size of the original object in bytes. */
+  readonly sizeBytes: number;
+  /**
+   * DateTimeOriginal as ISO 8601 ("2008-05-30T15:56:01"), the camera's local time; with the offset
+   * ("+02:00") when the camera recorded OffsetTimeOriginal. Null when absent.
+   */
+  readonly capturedAt: string | null;
+  readonly make: string | null;
+  readonly model: string | null;
+  readonly gps: GpsPosition | null;
+}
+
+export interface Label {
+  readonly name: string;
+  /** 0-100, as Rekognition reports it. */
+  readonly confidence: number;
+}
+
+/** What DetectLabels returns. */
+export interface LabelsResult {
+  readonly labels: Label[];
+  /** Why there are no labels when Rekognition was not (or could not be) asked; null otherwise. */
+  readonly reason: string | null;
+}
+
+/** What GenerateThumbnail returns. */
+export interface ThumbnailResult {
+  readonly key: string;
+  readonly width: number;
+  readonly height: number;
+  readonly format: 'jpeg' | 'png';
+  readonly sizeBytes: number;
+}
+
+/** The error object a Step Functions Catch puts at its ResultPath. */
+export interface StepError {
+  readonly Error: string;
+  /** On AWS, Lambda's JSON ({"errorType","errorMessage","trace"}); locally, often the plain message. */
+  readonly Cause?: string;
+}
+
+/** Requests to the record-photo function: every write the state machine makes to a record. */
+export type RecordRequest =
+  | { readonly action: 'metadata'; readonly photo: PhotoRef; readonly executionId: string; readonly metadata: ImageMetadata }
+  | {
+      readonly action: 'rejected';
+      readonly photo: PhotoRef;
+      readonly executionId: string;
+      readonly metadata: ImageMetadata;
+      readonly supportedFormats: string[];
+    }
+  | {
+      readonly action: 'ready';
+      readonly photo: PhotoRef;
+      readonly executionId: string;
+      /** The Parallel state's output: [DetectLabels result, GenerateThumbnail result]. */
+      readonly results: [LabelsResult, ThumbnailResult];
+    }
+  | { readonly action: 'failed'; readonly photo: PhotoRef; readonly executionId: string; readonly error: StepError };
+
+/** One item of the ImageMetadata table. */
+export interface PhotoRecord {
+  /** Partition key. */
+  readonly owner: string;
+  /** Sort key. */
+  readonly photoId: string;
+  readonly bucket: string;
+  readonly originalKey: string;
+  readonly status: PhotoStatus;
+  /** Why the photo is REJECTED or FAILED, or why it has no labels; written for people. Null when nothing to say. */
+  readonly reason: string | null;
+  /** ISO 8601; sort key of the ByUploadedAt index (newest first listing). */
+  readonly uploadedAt: string;
+  readonly updatedAt: string;
+  /** Deterministic name: a duplicated S3 event maps to the same execution. */
+  readonly executionName: string;
+  /** ARN of the execution, once it has started. */
+  readonly executionId: string | null;
+  readonly metadata: ImageMetadata | null;
+  readonly labels: Label[];
+  /** Lower-case label names, for filtering by label. */
+  readonly tags: string[];
+  readonly thumbnail: ThumbnailResult | null;
+}
+
+/** Table layout, shared by the CDK table and every reader/writer. */
+export const TABLE_KEYS = {
+  partitionKey: 'owner',
+  sortKey: 'photoId',
+  /** Local secondary index: same partition (owner), sorted by upload time: newest first with ScanIndexForward=false. */
+  byUploadedAtIndex: 'ByUploadedAt',
+  byUploadedAtSortKey: 'uploadedAt',
+} as const;

@@ -1,0 +1,159 @@
+/**
+ * The one typed configuration of the app. `bin/app.ts` builds it from CDK context (`-c pipeline=...` or
+ * `cdk.json`), stacks and constructs receive it as props, and handlers see only the environment
+ * variables the constructs derive from it. Nothing else reads context or `process.env`.
+ */
+
+/** Image formats as sharp names them; the ones the pipeline may be told to accept. */
+export const KNOWN_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif'] as const;
+export type ImageFormat = (typeof KNOWN_FORMATS)[number];
+
+export interface FunctionSettings {
+  /** Memory in MB. Lambda gives CPU in proportion to memory. */
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+}
+
+export type FunctionName = 'startExecution' | 'extractMetadata' | 'recordPhoto' | 'detectLabels' | 'generateThumbnail';
+
+export interface PipelineConfig {
+  /** Name of the CloudFormation stack. @default 'ImageRecognition' */
+  readonly stackName: string;
+  /** Formats that go on past ImageTypeCheck; anything else ends in NotSupportedImageType. @default ['jpeg', 'png'] */
+  readonly supportedFormats: readonly ImageFormat[];
+  /** STANDARD (up to a year, exactly-once, full history) or EXPRESS (cheaper, at-least-once, 5 min). @default 'STANDARD' */
+  readonly workflowType: 'STANDARD' | 'EXPRESS';
+  readonly thumbnail: {
+    /** The thumbnail fits inside this box, aspect ratio kept, never enlarged. @default 250 */
+    readonly maxWidth: number;
+    /** @default 250 */
+    readonly maxHeight: number;
+  };
+  /**
+   * Largest image (width x height, in pixels) the thumbnail step will decode. A decompression bomb
+   * stops at the header with FAILED "image too large" instead of exhausting the function's memory.
+   * @default 50_000_000 (50 MP: a 10,000 x 5,000 photo, about 200 MB decoded)
+   */
+  readonly maxImagePixels: number;
+  readonly labels: {
+    /** Rekognition DetectLabels MaxLabels. @default 10 */
+    readonly maxLabels: number;
+    /** Rekognition DetectLabels MinConfidence, 0-100. @default 70 */
+    readonly minConfidence: number;
+  };
+  /** Memory and timeout of each function. */
+  readonly functions: Readonly<Record<FunctionName, FunctionSettings>>;
+  /** Days CloudWatch keeps function and state machine logs. @default 30 */
+  readonly logRetentionDays: number;
+  /**
+   * What `cdk destroy` does with the photo bucket and metadata table. 'retain' keeps them (the
+   * default: photos are user data); 'destroy' empties and deletes them (for throwaway dev stacks).
+   * @default 'retain'
+   */
+  readonly dataRemovalPolicy: 'retain' | 'destroy';
+}
+
+export const DEFAULT_CONFIG: PipelineConfig = {
+  stackName: 'ImageRecognition',
+  supportedFormats: ['jpeg', 'png'],
+  workflowType: 'STANDARD',
+  thumbnail: { maxWidth: 250, maxHeight: 250 },
+  maxImagePixels: 50_000_000,
+  labels: { maxLabels: 10, minConfidence: 70 },
+  functions: {
+    startExecution: { memoryMb: 256, timeoutSeconds: 30 },
+    extractMetadata: { memoryMb: 512, timeoutSeconds: 30 },
+    recordPhoto: { memoryMb: 256, timeoutSeconds: 30 },
+    detectLabels: { memoryMb: 256, timeoutSeconds: 60 },
+    // Decoding a 50 MP JPEG needs about 200 MB of pixels plus sharp's working set; 1.5 GB also buys
+    // about one full vCPU.
+    generateThumbnail: { memoryMb: 1536, timeoutSeconds: 60 },
+  },
+  logRetentionDays: 30,
+  dataRemovalPolicy: 'retain',
+};
+
+/** Valid CloudWatch Logs retention values, in days. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type PipelineConfigOverrides = DeepPartial<PipelineConfig>;
+
+/**
+ * Merges overrides (from CDK context, or a test) over the defaults and checks the result.
+ * Throws one error that lists every problem, so a bad `cdk.json` is fixed in one go.
+ */
+export function resolveConfig(overrides: PipelineConfigOverrides = {}): PipelineConfig {
+  const config = mergeDeep(DEFAULT_CONFIG, overrides) as PipelineConfig;
+  const problems = validateConfig(config);
+  if (problems.length > 0) {
+    throw new Error(`Invalid pipeline config:\n- ${problems.join('\n- ')}`);
+  }
+  return config;
+}
+
+export function validateConfig(config: PipelineConfig): string[] {
+  const problems: string[] = [];
+  const isInt = (v: unknown, min: number, max: number) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(config.stackName)) {
+    problems.push(`stackName "${config.stackName}" must start with a letter and hold only letters, digits and hyphens`);
+  }
+  if (!Array.isArray(config.supportedFormats) || config.supportedFormats.length === 0) {
+    problems.push('supportedFormats must list at least one format');
+  } else {
+    for (const format of config.supportedFormats) {
+      if (!KNOWN_FORMATS.includes(format)) {
+        problems.push(`supportedFormats: "${format}" is not one of ${KNOWN_FORMATS.join(', ')}`);
+      }
+    }
+  }
+  if (config.workflowType !== 'STANDARD' && config.workflowType !== 'EXPRESS') {
+    problems.push(`workflowType "${config.workflowType}" must be STANDARD or EXPRESS`);
+  }
+  for (const side of ['maxWidth', 'maxHeight'] as const) {
+    if (!isInt(config.thumbnail[side], 16, 4096)) {
+      problems.push(`thumbnail.${side} must be a whole number of pixels from 16 to 4096, got ${config.thumbnail[side]}`);
+    }
+  }
+  if (!isInt(config.maxImagePixels, 1_000_000, 1_000_000_000)) {
+    problems.push(`maxImagePixels must be a whole number from 1,000,000 to 1,000,000,000, got ${config.maxImagePixels}`);
+  }
+  if (!isInt(config.labels.maxLabels, 1, 1000)) {
+    problems.push(`labels.maxLabels must be a whole number from 1 to 1000, got ${config.labels.maxLabels}`);
+  }
+  if (typeof config.labels.minConfidence !== 'number' || config.labels.minConfidence < 0 || config.labels.minConfidence > 100) {
+    problems.push(`labels.minConfidence must be a number from 0 to 100, got ${config.labels.minConfidence}`);
+  }
+  for (const [name, settings] of Object.entries(config.functions)) {
+    if (!isInt(settings.memoryMb, 128, 10240)) {
+      problems.push(`functions.${name}.memoryMb must be a whole number from 128 to 10240, got ${settings.memoryMb}`);
+    }
+    if (!isInt(settings.timeoutSeconds, 1, 900)) {
+      problems.push(`functions.${name}.timeoutSeconds must be a whole number from 1 to 900, got ${settings.timeoutSeconds}`);
+    }
+  }
+  if (!LOG_RETENTION_DAYS.includes(config.logRetentionDays)) {
+    problems.push(`logRetentionDays must be one of CloudWatch's values (${LOG_RETENTION_DAYS.join(', ')}), got ${config.logRetentionDays}`);
+  }
+  if (config.dataRemovalPolicy !== 'retain' && config.dataRemovalPolicy !== 'destroy') {
+    problems.push(`dataRemovalPolicy "${config.dataRemovalPolicy}" must be retain or destroy`);
+  }
+  return problems;
+}
+
+function mergeDeep(base: unknown, overrides: unknown): unknown {
+  if (overrides === undefined) return base;
+  if (!isPlainObject(base) || !isPlainObject(overrides)) return overrides;
+  const unknownKeys = Object.keys(overrides).filter((key) => !(key in base));
+  if (unknownKeys.length > 0) {
+    throw new Error(`Invalid pipeline config: unknown setting(s) ${unknownKeys.join(', ')}; see "Configuration" in README.md`);
+  }
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) merged[key] = mergeDeep(base[key], value);
+  return merged;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

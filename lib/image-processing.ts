@@ -1,0 +1,296 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { INCOMING_PREFIX, THUMBNAIL_PREFIX } from '../lambda/shared/model';
+import type { PipelineConfig } from './config';
+import { PipelineFunction } from './pipeline-function';
+
+/**
+ * Errors that say the Lambda service (not our code) failed to run the function. Retried: they are
+ * transient and the handlers are idempotent.
+ */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+];
+
+/** Throttling as Rekognition reports it (the SDK error name becomes the Lambda errorType). */
+export const REKOGNITION_THROTTLING_ERRORS = ['ThrottlingException', 'ProvisionedThroughputExceededException'];
+
+/** Transient DynamoDB errors that can escape the SDK's own retries under load. */
+export const DYNAMODB_TRANSIENT_ERRORS = [
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+];
+
+export interface ImageProcessingProps {
+  readonly config: PipelineConfig;
+  readonly photoRepo: s3.IBucket;
+  readonly imageMetadata: dynamodb.Table;
+}
+
+/**
+ * The ImageProc state machine, its functions, and the Incoming/ upload trigger that starts it.
+ *
+ * ExtractImageMetadata → ImageTypeCheck → StoreImageMetadata → Parallel[DetectLabels, GenerateThumbnail]
+ * → RecordReady. Unsupported types → RecordRejection → NotSupportedImageType (Fail). Any error anywhere →
+ * RecordFailure → ImageProcessingFailed (Fail). Every photo's record ends READY, REJECTED or FAILED.
+ */
+export class ImageProcessing extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly startExecution: PipelineFunction;
+  public readonly extractMetadata: PipelineFunction;
+  public readonly recordPhoto: PipelineFunction;
+  public readonly detectLabels: PipelineFunction;
+  public readonly generateThumbnail: PipelineFunction;
+  /** Upload events that still failed after Lambda's two async retries land here. */
+  public readonly startExecutionDeadLetters: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: ImageProcessingProps) {
+    super(scope, id);
+    const { config, photoRepo, imageMetadata } = props;
+    const common = { logRetentionDays: config.logRetentionDays };
+
+    this.extractMetadata = new PipelineFunction(this, 'ExtractMetadataFunction', {
+      ...common,
+      handlerFolder: 'extract-metadata',
+      description: 'ImageProc: reads the head of an upload and extracts format, size, EXIF and GPS',
+      settings: config.functions.extractMetadata,
+    }).bindReadObjects(photoRepo, INCOMING_PREFIX);
+
+    this.recordPhoto = new PipelineFunction(this, 'RecordPhotoFunction', {
+      ...common,
+      handlerFolder: 'record-photo',
+      description: 'ImageProc: writes metadata and the final outcome to the ImageMetadata table',
+      settings: config.functions.recordPhoto,
+    }).bindTable(imageMetadata, ['dynamodb:UpdateItem']);
+
+    this.detectLabels = new PipelineFunction(this, 'DetectLabelsFunction', {
+      ...common,
+      handlerFolder: 'detect-labels',
+      description: 'ImageProc: tags the photo with Amazon Rekognition labels',
+      settings: config.functions.detectLabels,
+      resourceWildcardReason: 'rekognition:DetectLabels has no resource-level permissions either.',
+      environment: {
+        MAX_LABELS: String(config.labels.maxLabels),
+        MIN_CONFIDENCE: String(config.labels.minConfidence),
+      },
+    }).bindReadObjects(photoRepo, INCOMING_PREFIX); // Rekognition reads the S3 object with the caller's rights.
+    this.detectLabels.addToRolePolicy(new iam.PolicyStatement({ actions: ['rekognition:DetectLabels'], resources: ['*'] }));
+
+    this.generateThumbnail = new PipelineFunction(this, 'GenerateThumbnailFunction', {
+      ...common,
+      handlerFolder: 'generate-thumbnail',
+      description: 'ImageProc: writes an upright, metadata-free sharp thumbnail under Thumbnails/',
+      settings: config.functions.generateThumbnail,
+      nodeModules: ['sharp'],
+      environment: {
+        THUMBNAIL_MAX_WIDTH: String(config.thumbnail.maxWidth),
+        THUMBNAIL_MAX_HEIGHT: String(config.thumbnail.maxHeight),
+        MAX_IMAGE_PIXELS: String(config.maxImagePixels),
+      },
+    })
+      .bindReadObjects(photoRepo, INCOMING_PREFIX)
+      .bindWriteObjects(photoRepo, THUMBNAIL_PREFIX, 'THUMBNAIL_PREFIX');
+
+    this.stateMachine = this.buildStateMachine(config);
+
+    this.startExecutionDeadLetters = new sqs.Queue(this, 'StartExecutionDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.startExecutionDeadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter destination of ImageProcStartExecution.',
+    });
+
+    this.startExecution = new PipelineFunction(this, 'ImageProcStartExecution', {
+      ...common,
+      handlerFolder: 'start-execution',
+      description: 'Starts ImageProc for every photo uploaded under Incoming/',
+      settings: config.functions.startExecution,
+    })
+      .bindTable(imageMetadata, ['dynamodb:PutItem', 'dynamodb:GetItem'])
+      .bindStartExecution(this.stateMachine);
+    this.startExecution.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new destinations.SqsDestination(this.startExecutionDeadLetters),
+    });
+
+    // Only object-created events under Incoming/ reach the pipeline; thumbnails (Thumbnails/) never do.
+    photoRepo.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.startExecution), {
+      prefix: INCOMING_PREFIX,
+    });
+    const notificationsHandler = Stack.of(this).node.tryFindChild(
+      'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
+    );
+    if (notificationsHandler) {
+      Validations.of(notificationsHandler).acknowledge(
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: "CDK's own handler that writes the bucket's notification configuration at deploy time; its role is not configurable.",
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: "CDK's own notification handler needs s3:PutBucketNotification; its policy is not configurable.",
+        },
+      );
+    }
+  }
+
+  private buildStateMachine(config: PipelineConfig): sfn.StateMachine {
+    const photo = {
+      bucket: sfn.JsonPath.stringAt('$.bucket'),
+      key: sfn.JsonPath.stringAt('$.key'),
+      owner: sfn.JsonPath.stringAt('$.owner'),
+      photoId: sfn.JsonPath.stringAt('$.photoId'),
+    };
+    const executionId = sfn.JsonPath.stringAt('$$.Execution.Id');
+    const invoke = (id: string, fn: PipelineFunction, payload: Record<string, unknown>, resultPath?: string) =>
+      new tasks.LambdaInvoke(this, id, {
+        lambdaFunction: fn,
+        payload: sfn.TaskInput.fromObject(payload),
+        // The function's return value is the state's result; no Lambda envelope to unwrap.
+        payloadResponseOnly: true,
+        // Replaced by retryLambdaService below: the built-in retry has no jitter.
+        retryOnServiceExceptions: false,
+        resultPath: resultPath ?? sfn.JsonPath.DISCARD,
+      });
+    const retryLambdaService = (task: tasks.LambdaInvoke) =>
+      task.addRetry({
+        errors: LAMBDA_SERVICE_ERRORS,
+        interval: Duration.seconds(1),
+        maxAttempts: 4,
+        backoffRate: 2,
+        maxDelay: Duration.seconds(20),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    const recordTask = (id: string, payload: Record<string, unknown>) => {
+      const task = invoke(id, this.recordPhoto, { photo, executionId, ...payload });
+      retryLambdaService(task);
+      task.addRetry({
+        errors: DYNAMODB_TRANSIENT_ERRORS,
+        interval: Duration.seconds(1),
+        maxAttempts: 4,
+        backoffRate: 2,
+        maxDelay: Duration.seconds(20),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      return task;
+    };
+
+    const processingFailed = new sfn.Fail(this, 'ImageProcessingFailed', {
+      errorPath: sfn.JsonPath.stringAt('$.error.Error'),
+      causePath: sfn.JsonPath.stringAt('$.error.Cause'),
+    });
+    const recordFailure = recordTask('RecordFailure', {
+      action: 'failed',
+      error: sfn.JsonPath.objectAt('$.error'),
+    }).next(processingFailed);
+    const catchAll = (task: tasks.LambdaInvoke | sfn.Parallel) =>
+      task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+    const extract = invoke('ExtractImageMetadata', this.extractMetadata, { bucket: photo.bucket, key: photo.key }, '$.metadata');
+    retryLambdaService(extract);
+    catchAll(extract);
+
+    const store = recordTask('StoreImageMetadata', { action: 'metadata', metadata: sfn.JsonPath.objectAt('$.metadata') });
+    catchAll(store);
+
+    const detectLabels = invoke(
+      'DetectLabels',
+      this.detectLabels,
+      { ...photo, metadata: sfn.JsonPath.objectAt('$.metadata') },
+      '$',
+    );
+    retryLambdaService(detectLabels);
+    detectLabels.addRetry({
+      errors: REKOGNITION_THROTTLING_ERRORS,
+      interval: Duration.seconds(2),
+      maxAttempts: 5,
+      backoffRate: 2,
+      maxDelay: Duration.seconds(30),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    const generateThumbnail = invoke('GenerateThumbnail', this.generateThumbnail, photo, '$');
+    retryLambdaService(generateThumbnail);
+
+    // A failure in either branch fails the Parallel, whose Catch records it: no photo is left PROCESSING.
+    const parallel = new sfn.Parallel(this, 'ProcessImage', { resultPath: '$.results' })
+      .branch(detectLabels)
+      .branch(generateThumbnail);
+    catchAll(parallel);
+
+    const recordReady = recordTask('RecordReady', { action: 'ready', results: sfn.JsonPath.objectAt('$.results') });
+    catchAll(recordReady);
+
+    const rejected = recordTask('RecordRejection', {
+      action: 'rejected',
+      metadata: sfn.JsonPath.objectAt('$.metadata'),
+      supportedFormats: config.supportedFormats,
+    });
+    catchAll(rejected);
+    rejected.next(
+      new sfn.Fail(this, 'NotSupportedImageType', {
+        error: 'NotSupportedImageType',
+        cause: `Only ${config.supportedFormats.map((f) => f.toUpperCase()).join(', ')} images are processed; the photo's record says which type was found.`,
+      }),
+    );
+
+    const formatIs = config.supportedFormats.map((format) => sfn.Condition.stringEquals('$.metadata.format', format));
+    // format is null for bytes that are not an image at all; isString keeps that off the equality tests.
+    const isSupported = sfn.Condition.and(
+      sfn.Condition.isString('$.metadata.format'),
+      formatIs.length === 1 ? formatIs[0] : sfn.Condition.or(...formatIs),
+    );
+    const typeCheck = new sfn.Choice(this, 'ImageTypeCheck')
+      .when(isSupported, store.next(parallel).next(recordReady).next(new sfn.Succeed(this, 'PhotoReady')))
+      .otherwise(rejected);
+
+    const logGroup = new logs.LogGroup(this, 'ImageProcLogs', {
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-ImageProc`,
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const stateMachine = new sfn.StateMachine(this, 'ImageProc', {
+      definitionBody: sfn.DefinitionBody.fromChainable(extract.next(typeCheck)),
+      stateMachineType: config.workflowType === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
+      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      tracingEnabled: true,
+      logs: {
+        destination: logGroup,
+        level: sfn.LogLevel.ALL,
+        // Payloads hold EXIF and GPS positions; the ImageMetadata table is their one home.
+        includeExecutionData: false,
+      },
+      comment: 'ImageProc: metadata, type check, store, then Rekognition labels and a thumbnail in parallel',
+    });
+    Validations.of(stateMachine).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray and CloudWatch Logs delivery actions do not support resource-level permissions.',
+      },
+      ...[this.extractMetadata, this.recordPhoto, this.detectLabels, this.generateThumbnail].map((fn) => ({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as never)}.Arn>:*]`,
+        reason: 'Invoking a function by version or alias ARN (the :* suffix) is needed by the Lambda task integration.',
+      })),
+    );
+    return stateMachine;
+  }
+}

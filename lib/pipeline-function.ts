@@ -1,0 +1,142 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { FunctionSettings } from './config';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The Metrics namespace every handler publishes to. */
+export const METRICS_NAMESPACE = 'ImageRecognition';
+
+export interface PipelineFunctionProps {
+  /** Folder under `lambda/` that holds the handler's `handler.ts`, e.g. 'extract-metadata'. */
+  readonly handlerFolder: string;
+  readonly settings: FunctionSettings;
+  readonly logRetentionDays: number;
+  /** Environment variables besides the Powertools ones. */
+  readonly environment?: Record<string, string>;
+  /** Packages installed into the bundle instead of bundled (native code, e.g. sharp). @default none */
+  readonly nodeModules?: string[];
+  readonly description: string;
+  /** Why the function needs another action on Resource '*', if it does. @default none */
+  readonly resourceWildcardReason?: string;
+}
+
+/**
+ * A NodejsFunction with the project's defaults: Node.js 22 on arm64, an ESM bundle (minified, with
+ * source maps), X-Ray tracing, a log group with retention, and Powertools settings.
+ *
+ * Access goes through the `bind…` methods, which grant exactly one kind of access and set the
+ * matching environment variable in the same call, so wiring cannot drift from permissions.
+ */
+export class PipelineFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Our own role instead of the AWSLambdaBasicExecutionRole managed policy: it may write to this
+    // function's log group only, not to every log group in the account.
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${id}`,
+    });
+    logGroup.grantWrite(role);
+    super(scope, id, {
+      role,
+      description: props.description,
+      entry: `${REPO_ROOT}lambda/${props.handlerFolder}/handler.ts`,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.settings.memoryMb,
+      timeout: Duration.seconds(props.settings.timeoutSeconds),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      projectRoot: REPO_ROOT,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.handlerFolder,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // The SDK is bundled, not taken from the runtime, so the deployed code runs the exact
+        // versions the tests ran.
+        externalModules: [],
+        // Some dependencies (X-Ray SDK) still call require(); an ESM bundle needs one.
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        nodeModules: props.nodeModules,
+        // Native packages (sharp) must be installed for the Lambda's platform, not this machine's.
+        environment: props.nodeModules
+          ? { npm_config_os: 'linux', npm_config_cpu: 'arm64', npm_config_libc: 'glibc' }
+          : undefined,
+      },
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is the runtime the handlers, sharp and the tests are pinned to; move to a newer one with them.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray trace upload (xray:PutTraceSegments, PutTelemetryRecords) has no resource-level permissions' +
+        (props.resourceWildcardReason ? `; ${props.resourceWildcardReason}` : '.'),
+    });
+  }
+
+  /** Read access to objects under one prefix (no listing, no other prefix). */
+  bindReadObjects(bucket: IBucket, prefix: string): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${prefix}*`)] }),
+    );
+    this.acknowledgePrefixWildcard(bucket, prefix);
+    return this;
+  }
+
+  /** Write access to objects under one prefix; sets the variable that names the prefix. */
+  bindWriteObjects(bucket: IBucket, prefix: string, variable: string): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefix}*`)] }),
+    );
+    this.addEnvironment(variable, prefix);
+    this.acknowledgePrefixWildcard(bucket, prefix);
+    return this;
+  }
+
+  /** The given item-level actions on one table; sets TABLE_NAME. */
+  bindTable(table: ITableV2 | { tableName: string; tableArn: string }, actions: string[]): this {
+    this.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
+    this.addEnvironment('TABLE_NAME', table.tableName);
+    return this;
+  }
+
+  /** Permission to start executions of one state machine; sets STATE_MACHINE_ARN. */
+  bindStartExecution(stateMachine: IStateMachine): this {
+    stateMachine.grantStartExecution(this);
+    this.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    return this;
+  }
+
+  private acknowledgePrefixWildcard(bucket: IBucket, prefix: string): void {
+    const resource = this.stack.resolve(bucket.bucketArn) as { 'Fn::GetAtt': [string, string] };
+    Validations.of(this.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${resource['Fn::GetAtt'][0]}.Arn>/${prefix}*]`,
+      reason: `Object keys are only known at run time; access is limited to the ${prefix} prefix of this one bucket.`,
+    });
+  }
+}

@@ -1,0 +1,171 @@
+import aslValidator from 'asl-validator';
+import { describe, expect, it } from 'vitest';
+import { DYNAMODB_TRANSIENT_ERRORS, LAMBDA_SERVICE_ERRORS, REKOGNITION_THROTTLING_ERRORS } from '../../lib/image-processing';
+import { allStates, functionArn, imageProcDefinition, logicalId, synthTemplate } from './synth';
+
+const template = synthTemplate();
+const definition = imageProcDefinition(template);
+const states = allStates(definition);
+const fn = (prefix: string) => functionArn(logicalId(template, 'AWS::Lambda::Function', prefix));
+
+/** Errors our handlers raise for bad input: retrying them can only fail again. */
+const DETERMINISTIC_ERRORS = ['CorruptImage', 'ImageTooLarge', 'InvalidInput', 'NotSupportedImageType', 'States.ALL', 'States.TaskFailed'];
+
+describe('ImageProc definition', () => {
+  it('is valid Amazon States Language (asl-validator)', () => {
+    const { isValid, errorsText } = aslValidator(structuredClone(definition) as never);
+    expect(isValid, errorsText('\n')).toBe(true);
+  });
+
+  it('stays on JSONPath: no JSONata and no Assign, which the local runner would ignore', () => {
+    expect(definition.QueryLanguage).toBe('JSONPath');
+    const json = JSON.stringify(definition);
+    expect(json).not.toMatch(/"Assign"|"QueryLanguage":"JSONata"|\{%/);
+  });
+
+  it('starts by extracting metadata, then checks the type', () => {
+    expect(definition.StartAt).toBe('ExtractImageMetadata');
+    expect(states.ExtractImageMetadata).toMatchObject({
+      Type: 'Task',
+      Resource: fn('ProcessingExtractMetadataFunction'),
+      Parameters: { 'bucket.$': '$.bucket', 'key.$': '$.key' },
+      ResultPath: '$.metadata',
+      Next: 'ImageTypeCheck',
+    });
+  });
+
+  it('lets only the configured formats past ImageTypeCheck', () => {
+    expect(states.ImageTypeCheck).toEqual({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.metadata.format', IsString: true },
+            {
+              Or: [
+                { Variable: '$.metadata.format', StringEquals: 'jpeg' },
+                { Variable: '$.metadata.format', StringEquals: 'png' },
+              ],
+            },
+          ],
+          Next: 'StoreImageMetadata',
+        },
+      ],
+      Default: 'RecordRejection',
+    });
+  });
+
+  it('takes the supported formats from the config', () => {
+    const webpOnly = allStates(imageProcDefinition(synthTemplate({ supportedFormats: ['webp'] })));
+    expect(webpOnly.ImageTypeCheck.Choices?.[0]).toMatchObject({
+      And: [{ IsString: true }, { Variable: '$.metadata.format', StringEquals: 'webp' }],
+    });
+    expect(webpOnly.RecordRejection.Parameters).toMatchObject({ supportedFormats: ['webp'] });
+  });
+
+  it('records a rejection, then ends unsupported types in NotSupportedImageType', () => {
+    expect(states.RecordRejection).toMatchObject({
+      Resource: fn('ProcessingRecordPhotoFunction'),
+      Parameters: { action: 'rejected', 'metadata.$': '$.metadata', supportedFormats: ['jpeg', 'png'], 'executionId.$': '$$.Execution.Id' },
+      Next: 'NotSupportedImageType',
+    });
+    expect(states.NotSupportedImageType).toMatchObject({ Type: 'Fail', Error: 'NotSupportedImageType' });
+  });
+
+  it('stores metadata, then labels and thumbnails in parallel, then records READY', () => {
+    expect(states.StoreImageMetadata).toMatchObject({ Parameters: { action: 'metadata' }, ResultPath: null, Next: 'ProcessImage' });
+    const parallel = definition.States.ProcessImage;
+    expect(parallel).toMatchObject({ Type: 'Parallel', ResultPath: '$.results', Next: 'RecordReady' });
+    expect(parallel.Branches?.map((branch) => branch.StartAt)).toEqual(['DetectLabels', 'GenerateThumbnail']);
+    expect(states.DetectLabels).toMatchObject({ Resource: fn('ProcessingDetectLabelsFunction'), End: true });
+    expect(states.GenerateThumbnail).toMatchObject({ Resource: fn('ProcessingGenerateThumbnailFunction'), End: true });
+    expect(states.RecordReady).toMatchObject({ Parameters: { action: 'ready', 'results.$': '$.results' }, Next: 'PhotoReady' });
+    expect(states.PhotoReady.Type).toBe('Succeed');
+  });
+
+  it('catches every failure outside the Parallel branches and records it as FAILED', () => {
+    const catching = ['ExtractImageMetadata', 'StoreImageMetadata', 'ProcessImage', 'RecordReady', 'RecordRejection'];
+    for (const name of catching) {
+      expect(states[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
+    }
+    expect(states.RecordFailure).toMatchObject({ Parameters: { action: 'failed', 'error.$': '$.error' }, Next: 'ImageProcessingFailed' });
+    expect(states.ImageProcessingFailed).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+  });
+
+  it('leaves no Task without a way to a recorded outcome', () => {
+    // A Task inside a branch is covered by the Parallel's Catch; RecordFailure itself can only retry.
+    const branchTasks = new Set(definition.States.ProcessImage.Branches?.flatMap((b) => Object.keys(b.States)));
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type !== 'Task' || branchTasks.has(name) || name === 'RecordFailure') continue;
+      expect(state.Catch?.[0]?.Next, name).toBe('RecordFailure');
+    }
+  });
+
+  it('retries Lambda service errors on every Task with exponential backoff and full jitter', () => {
+    for (const [name, state] of Object.entries(states).filter(([, s]) => s.Type === 'Task')) {
+      expect(state.Retry?.[0], name).toEqual({
+        ErrorEquals: LAMBDA_SERVICE_ERRORS,
+        IntervalSeconds: 1,
+        MaxAttempts: 4,
+        BackoffRate: 2,
+        MaxDelaySeconds: 20,
+        JitterStrategy: 'FULL',
+      });
+    }
+  });
+
+  it('retries Rekognition throttling on DetectLabels with backoff and jitter', () => {
+    expect(states.DetectLabels.Retry?.[1]).toEqual({
+      ErrorEquals: REKOGNITION_THROTTLING_ERRORS,
+      IntervalSeconds: 2,
+      MaxAttempts: 5,
+      BackoffRate: 2,
+      MaxDelaySeconds: 30,
+      JitterStrategy: 'FULL',
+    });
+  });
+
+  it('retries transient DynamoDB errors on every record write', () => {
+    for (const name of ['StoreImageMetadata', 'RecordReady', 'RecordRejection', 'RecordFailure']) {
+      expect(states[name].Retry?.[1]?.ErrorEquals, name).toEqual(DYNAMODB_TRANSIENT_ERRORS);
+    }
+  });
+
+  it('never retries deterministic errors (unsupported, corrupt, too large)', () => {
+    for (const [name, state] of Object.entries(states)) {
+      const retried = (state.Retry ?? []).flatMap((retry) => retry.ErrorEquals);
+      expect(retried.filter((error) => DETERMINISTIC_ERRORS.includes(error)), name).toEqual([]);
+    }
+  });
+
+  it('passes the execution id to every record write', () => {
+    for (const name of ['StoreImageMetadata', 'RecordReady', 'RecordRejection', 'RecordFailure']) {
+      expect(states[name].Parameters, name).toMatchObject({
+        'executionId.$': '$$.Execution.Id',
+        photo: { 'bucket.$': '$.bucket', 'key.$': '$.key', 'owner.$': '$.owner', 'photoId.$': '$.photoId' },
+      });
+    }
+  });
+});
+
+describe('ImageProc state machine', () => {
+  it('is a Standard workflow with logging and X-Ray tracing by default', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: false,
+        Destinations: [
+          { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Logs::LogGroup', 'ProcessingImageProcLogs'), 'Arn'] } } },
+        ],
+      },
+    });
+  });
+
+  it('is an Express workflow when the config says so', () => {
+    synthTemplate({ workflowType: 'EXPRESS' }).hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'EXPRESS',
+    });
+  });
+});

@@ -1,0 +1,73 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { resolveIntrinsics } from '../../local/cfn-intrinsics';
+import { buildApp, createInProcessApp } from '../../lib/app';
+import { type PipelineConfigOverrides, resolveConfig } from '../../lib/config';
+
+const cache = new Map<string, Template>();
+
+/** The synthesized stack for a config, cached per config (synthesis takes seconds). */
+export function synthTemplate(overrides: PipelineConfigOverrides = {}): Template {
+  const cacheKey = JSON.stringify(overrides);
+  let template = cache.get(cacheKey);
+  if (!template) {
+    const app = createInProcessApp();
+    const stack = buildApp(app, resolveConfig(overrides));
+    template = Template.fromStack(stack);
+    cache.set(cacheKey, template);
+  }
+  return template;
+}
+
+export interface AslState {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  ResultPath?: string | null;
+  Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number; JitterStrategy?: string; MaxDelaySeconds?: number }[];
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
+  Branches?: AslDefinition[];
+  Choices?: Record<string, unknown>[];
+  Default?: string;
+  Error?: string;
+  Cause?: string;
+  ErrorPath?: string;
+  CausePath?: string;
+}
+
+export interface AslDefinition {
+  StartAt: string;
+  States: Record<string, AslState>;
+  QueryLanguage?: string;
+}
+
+/** The ARN a function's logical id stands for in the definitions these helpers resolve. */
+export const functionArn = (logicalId: string) => `arn:aws:lambda:us-east-1:123456789012:function:${logicalId}`;
+
+/** The ImageProc definition, with each function ARN made from its logical id (see functionArn). */
+export function imageProcDefinition(template: Template): AslDefinition {
+  const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const json = resolveIntrinsics(stateMachine.Properties.DefinitionString, {
+    ref: (name) => `ref:${name}`,
+    getAtt: (logicalId) => functionArn(logicalId),
+  }) as string;
+  return JSON.parse(json) as AslDefinition;
+}
+
+/** Every state, including those inside Parallel branches, by name. */
+export function allStates(definition: AslDefinition): Record<string, AslState> {
+  const states: Record<string, AslState> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    states[name] = state;
+    for (const branch of state.Branches ?? []) Object.assign(states, allStates(branch));
+  }
+  return states;
+}
+
+/** Logical id of the one resource of a type whose logical id starts with a prefix. */
+export function logicalId(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  if (ids.length !== 1) throw new Error(`Expected one ${type} with logical id ${prefix}*, found ${ids.join(', ') || 'none'}`);
+  return ids[0];
+}

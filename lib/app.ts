@@ -11,7 +11,8 @@ import { ImageRecognitionStack } from './image-recognition-stack';
 export function buildApp(app: App, config: PipelineConfig): ImageRecognitionStack {
   const stack = new ImageRecognitionStack(app, config.stackName, {
     config,
-    description: 'Serverless image recognition: S3 uploads -> Step Functions (metadata, Rekognition labels, thumbnails)',
+    description:
+      'Serverless image recognition: S3 uploads -> Step Functions (metadata, Rekognition labels, thumbnails)',
   });
   // Every AwsSolutions finding fails synthesis unless acknowledged, with a reason, where it arises.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -14,7 +14,12 @@ export interface FunctionSettings {
   readonly timeoutSeconds: number;
 }
 
-export type FunctionName = 'startExecution' | 'extractMetadata' | 'recordPhoto' | 'detectLabels' | 'generateThumbnail';
+export type FunctionName =
+  | 'startExecution'
+  | 'extractMetadata'
+  | 'recordPhoto'
+  | 'detectLabels'
+  | 'generateThumbnail';
 
 export interface PipelineConfig {
   /** Name of the CloudFormation stack. @default 'ImageRecognition' */
@@ -74,9 +79,17 @@ export const DEFAULT_CONFIG: PipelineConfig = {
 };
 
 /** Valid CloudWatch Logs retention values, in days. */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
-type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+type DeepPartial<T> = {
+  -readonly [K in keyof T]?: T[K] extends readonly unknown[]
+    ? T[K]
+    : T[K] extends object
+      ? DeepPartial<T[K]>
+      : T[K];
+};
 export type PipelineConfigOverrides = DeepPartial<PipelineConfig>;
 
 /**
@@ -94,10 +107,13 @@ export function resolveConfig(overrides: PipelineConfigOverrides = {}): Pipeline
 
 export function validateConfig(config: PipelineConfig): string[] {
   const problems: string[] = [];
-  const isInt = (v: unknown, min: number, max: number) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+  const isInt = (v: unknown, min: number, max: number) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 
   if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(config.stackName)) {
-    problems.push(`stackName "${config.stackName}" must start with a letter and hold only letters, digits and hyphens`);
+    problems.push(
+      `stackName "${config.stackName}" must start with a letter and hold only letters, digits and hyphens`,
+    );
   }
   if (!Array.isArray(config.supportedFormats) || config.supportedFormats.length === 0) {
     problems.push('supportedFormats must list at least one format');
@@ -113,28 +129,42 @@ export function validateConfig(config: PipelineConfig): string[] {
   }
   for (const side of ['maxWidth', 'maxHeight'] as const) {
     if (!isInt(config.thumbnail[side], 16, 4096)) {
-      problems.push(`thumbnail.${side} must be a whole number of pixels from 16 to 4096, got ${config.thumbnail[side]}`);
+      problems.push(
+        `thumbnail.${side} must be a whole number of pixels from 16 to 4096, got ${config.thumbnail[side]}`,
+      );
     }
   }
   if (!isInt(config.maxImagePixels, 1_000_000, 1_000_000_000)) {
-    problems.push(`maxImagePixels must be a whole number from 1,000,000 to 1,000,000,000, got ${config.maxImagePixels}`);
+    problems.push(
+      `maxImagePixels must be a whole number from 1,000,000 to 1,000,000,000, got ${config.maxImagePixels}`,
+    );
   }
   if (!isInt(config.labels.maxLabels, 1, 1000)) {
     problems.push(`labels.maxLabels must be a whole number from 1 to 1000, got ${config.labels.maxLabels}`);
   }
-  if (typeof config.labels.minConfidence !== 'number' || config.labels.minConfidence < 0 || config.labels.minConfidence > 100) {
+  if (
+    typeof config.labels.minConfidence !== 'number' ||
+    config.labels.minConfidence < 0 ||
+    config.labels.minConfidence > 100
+  ) {
     problems.push(`labels.minConfidence must be a number from 0 to 100, got ${config.labels.minConfidence}`);
   }
   for (const [name, settings] of Object.entries(config.functions)) {
     if (!isInt(settings.memoryMb, 128, 10240)) {
-      problems.push(`functions.${name}.memoryMb must be a whole number from 128 to 10240, got ${settings.memoryMb}`);
+      problems.push(
+        `functions.${name}.memoryMb must be a whole number from 128 to 10240, got ${settings.memoryMb}`,
+      );
     }
     if (!isInt(settings.timeoutSeconds, 1, 900)) {
-      problems.push(`functions.${name}.timeoutSeconds must be a whole number from 1 to 900, got ${settings.timeoutSeconds}`);
+      problems.push(
+        `functions.${name}.timeoutSeconds must be a whole number from 1 to 900, got ${settings.timeoutSeconds}`,
+      );
     }
   }
   if (!LOG_RETENTION_DAYS.includes(config.logRetentionDays)) {
-    problems.push(`logRetentionDays must be one of CloudWatch's values (${LOG_RETENTION_DAYS.join(', ')}), got ${config.logRetentionDays}`);
+    problems.push(
+      `logRetentionDays must be one of CloudWatch's values (${LOG_RETENTION_DAYS.join(', ')}), got ${config.logRetentionDays}`,
+    );
   }
   if (config.dataRemovalPolicy !== 'retain' && config.dataRemovalPolicy !== 'destroy') {
     problems.push(`dataRemovalPolicy "${config.dataRemovalPolicy}" must be retain or destroy`);
@@ -147,7 +177,9 @@ function mergeDeep(base: unknown, overrides: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(overrides)) return overrides;
   const unknownKeys = Object.keys(overrides).filter((key) => !(key in base));
   if (unknownKeys.length > 0) {
-    throw new Error(`Invalid pipeline config: unknown setting(s) ${unknownKeys.join(', ')}; see "Configuration" in README.md`);
+    throw new Error(
+      `Invalid pipeline config: unknown setting(s) ${unknownKeys.join(', ')}; see "Configuration" in README.md`,
+    );
   }
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) merged[key] = mergeDeep(base[key], value);

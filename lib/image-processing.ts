@@ -26,7 +26,10 @@ export const LAMBDA_SERVICE_ERRORS = [
 ];
 
 /** Throttling as Rekognition reports it (the SDK error name becomes the Lambda errorType). */
-export const REKOGNITION_THROTTLING_ERRORS = ['ThrottlingException', 'ProvisionedThroughputExceededException'];
+export const REKOGNITION_THROTTLING_ERRORS = [
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+];
 
 /** Transient DynamoDB errors that can escape the SDK's own retries under load. */
 export const DYNAMODB_TRANSIENT_ERRORS = [
@@ -89,7 +92,9 @@ export class ImageProcessing extends Construct {
         MIN_CONFIDENCE: String(config.labels.minConfidence),
       },
     }).bindReadObjects(photoRepo, INCOMING_PREFIX); // Rekognition reads the S3 object with the caller's rights.
-    this.detectLabels.addToRolePolicy(new iam.PolicyStatement({ actions: ['rekognition:DetectLabels'], resources: ['*'] }));
+    this.detectLabels.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['rekognition:DetectLabels'], resources: ['*'] }),
+    );
 
     this.generateThumbnail = new PipelineFunction(this, 'GenerateThumbnailFunction', {
       ...common,
@@ -133,9 +138,13 @@ export class ImageProcessing extends Construct {
     });
 
     // Only object-created events under Incoming/ reach the pipeline; thumbnails (Thumbnails/) never do.
-    photoRepo.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.startExecution), {
-      prefix: INCOMING_PREFIX,
-    });
+    photoRepo.addEventNotification(
+      s3.EventType.OBJECT_CREATED,
+      new s3n.LambdaDestination(this.startExecution),
+      {
+        prefix: INCOMING_PREFIX,
+      },
+    );
     const notificationsHandler = Stack.of(this).node.tryFindChild(
       'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
     );
@@ -143,11 +152,13 @@ export class ImageProcessing extends Construct {
       Validations.of(notificationsHandler).acknowledge(
         {
           id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          reason: "CDK's own handler that writes the bucket's notification configuration at deploy time; its role is not configurable.",
+          reason:
+            "CDK's own handler that writes the bucket's notification configuration at deploy time; its role is not configurable.",
         },
         {
           id: 'AwsSolutions-IAM5[Resource::*]',
-          reason: "CDK's own notification handler needs s3:PutBucketNotification; its policy is not configurable.",
+          reason:
+            "CDK's own notification handler needs s3:PutBucketNotification; its policy is not configurable.",
         },
       );
     }
@@ -161,7 +172,13 @@ export class ImageProcessing extends Construct {
       photoId: sfn.JsonPath.stringAt('$.photoId'),
     };
     const executionId = sfn.JsonPath.stringAt('$$.Execution.Id');
-    const invoke = (id: string, fn: PipelineFunction, payload: Record<string, unknown>, resultPath?: string) =>
+    /** resultPath: where the result goes; 'replace' makes it the state's output (ASL's default, $). */
+    const invoke = (
+      id: string,
+      fn: PipelineFunction,
+      payload: Record<string, unknown>,
+      resultPath?: string | 'replace',
+    ) =>
       new tasks.LambdaInvoke(this, id, {
         lambdaFunction: fn,
         payload: sfn.TaskInput.fromObject(payload),
@@ -169,7 +186,9 @@ export class ImageProcessing extends Construct {
         payloadResponseOnly: true,
         // Replaced by retryLambdaService below: the built-in retry has no jitter.
         retryOnServiceExceptions: false,
-        resultPath: resultPath ?? sfn.JsonPath.DISCARD,
+        // An explicit "ResultPath": "$" is left out: aws-local-stepfunctions 3.0.0 merges the result into
+        // the input for it instead of replacing the input, and the default means the same on AWS.
+        resultPath: resultPath === 'replace' ? undefined : (resultPath ?? sfn.JsonPath.DISCARD),
       });
     const retryLambdaService = (task: tasks.LambdaInvoke) =>
       task.addRetry({
@@ -205,18 +224,26 @@ export class ImageProcessing extends Construct {
     const catchAll = (task: tasks.LambdaInvoke | sfn.Parallel) =>
       task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
 
-    const extract = invoke('ExtractImageMetadata', this.extractMetadata, { bucket: photo.bucket, key: photo.key }, '$.metadata');
+    const extract = invoke(
+      'ExtractImageMetadata',
+      this.extractMetadata,
+      { bucket: photo.bucket, key: photo.key },
+      '$.metadata',
+    );
     retryLambdaService(extract);
     catchAll(extract);
 
-    const store = recordTask('StoreImageMetadata', { action: 'metadata', metadata: sfn.JsonPath.objectAt('$.metadata') });
+    const store = recordTask('StoreImageMetadata', {
+      action: 'metadata',
+      metadata: sfn.JsonPath.objectAt('$.metadata'),
+    });
     catchAll(store);
 
     const detectLabels = invoke(
       'DetectLabels',
       this.detectLabels,
       { ...photo, metadata: sfn.JsonPath.objectAt('$.metadata') },
-      '$',
+      'replace',
     );
     retryLambdaService(detectLabels);
     detectLabels.addRetry({
@@ -227,7 +254,7 @@ export class ImageProcessing extends Construct {
       maxDelay: Duration.seconds(30),
       jitterStrategy: sfn.JitterType.FULL,
     });
-    const generateThumbnail = invoke('GenerateThumbnail', this.generateThumbnail, photo, '$');
+    const generateThumbnail = invoke('GenerateThumbnail', this.generateThumbnail, photo, 'replace');
     retryLambdaService(generateThumbnail);
 
     // A failure in either branch fails the Parallel, whose Catch records it: no photo is left PROCESSING.
@@ -236,7 +263,10 @@ export class ImageProcessing extends Construct {
       .branch(generateThumbnail);
     catchAll(parallel);
 
-    const recordReady = recordTask('RecordReady', { action: 'ready', results: sfn.JsonPath.objectAt('$.results') });
+    const recordReady = recordTask('RecordReady', {
+      action: 'ready',
+      results: sfn.JsonPath.objectAt('$.results'),
+    });
     catchAll(recordReady);
 
     const rejected = recordTask('RecordRejection', {
@@ -252,7 +282,9 @@ export class ImageProcessing extends Construct {
       }),
     );
 
-    const formatIs = config.supportedFormats.map((format) => sfn.Condition.stringEquals('$.metadata.format', format));
+    const formatIs = config.supportedFormats.map((format) =>
+      sfn.Condition.stringEquals('$.metadata.format', format),
+    );
     // format is null for bytes that are not an image at all; isString keeps that off the equality tests.
     const isSupported = sfn.Condition.and(
       sfn.Condition.isString('$.metadata.format'),
@@ -270,7 +302,8 @@ export class ImageProcessing extends Construct {
 
     const stateMachine = new sfn.StateMachine(this, 'ImageProc', {
       definitionBody: sfn.DefinitionBody.fromChainable(extract.next(typeCheck)),
-      stateMachineType: config.workflowType === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
+      stateMachineType:
+        config.workflowType === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
       tracingEnabled: true,
       logs: {
@@ -288,7 +321,8 @@ export class ImageProcessing extends Construct {
       },
       ...[this.extractMetadata, this.recordPhoto, this.detectLabels, this.generateThumbnail].map((fn) => ({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as never)}.Arn>:*]`,
-        reason: 'Invoking a function by version or alias ARN (the :* suffix) is needed by the Lambda task integration.',
+        reason:
+          'Invoking a function by version or alias ARN (the :* suffix) is needed by the Lambda task integration.',
       })),
     );
     return stateMachine;

@@ -12,6 +12,9 @@ import type { FunctionSettings } from './config';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** Template metadata key naming a function's handler source, relative to the repo root. */
+export const LOCAL_ENTRY_METADATA = 'LocalCloudEntry';
+
 /** The Metrics namespace every handler publishes to. */
 export const METRICS_NAMESPACE = 'ImageRecognition';
 
@@ -79,7 +82,8 @@ export class PipelineFunction extends NodejsFunction {
         // versions the tests ran.
         externalModules: [],
         // Some dependencies (X-Ray SDK) still call require(); an ESM bundle needs one.
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner:
+          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
         nodeModules: props.nodeModules,
         // Native packages (sharp) must be installed for the Lambda's platform, not this machine's.
         environment: props.nodeModules
@@ -87,9 +91,15 @@ export class PipelineFunction extends NodejsFunction {
           : undefined,
       },
     });
+    // Tells the local cloud which source file this function runs (the deployed code is the bundle).
+    (this.node.defaultChild as lambda.CfnFunction).addMetadata(
+      LOCAL_ENTRY_METADATA,
+      `lambda/${props.handlerFolder}/handler.ts`,
+    );
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is the runtime the handlers, sharp and the tests are pinned to; move to a newer one with them.',
+      reason:
+        'Node.js 22 is the runtime the handlers, sharp and the tests are pinned to; move to a newer one with them.',
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

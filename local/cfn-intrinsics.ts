@@ -23,7 +23,8 @@ export function resolveIntrinsics(value: unknown, values: IntrinsicValues): unkn
       case 'Ref':
         return values.ref(arg as string);
       case 'Fn::GetAtt': {
-        const [logicalId, attribute] = typeof arg === 'string' ? arg.split(/\.(.*)/s) : (arg as [string, string]);
+        const [logicalId, attribute] =
+          typeof arg === 'string' ? arg.split(/\.(.*)/s) : (arg as [string, string]);
         return values.getAtt(logicalId, attribute);
       }
       case 'Fn::Join': {
@@ -42,7 +43,9 @@ export function resolveIntrinsics(value: unknown, values: IntrinsicValues): unkn
         return resolveSub(arg as string | [string, Record<string, unknown>], values);
       default:
         if (fn.startsWith('Fn::') || fn === 'Condition') {
-          throw new Error(`Unsupported CloudFormation intrinsic ${fn}: teach local/cfn-intrinsics.ts to resolve it`);
+          throw new Error(
+            `Unsupported CloudFormation intrinsic ${fn}: teach local/cfn-intrinsics.ts to resolve it`,
+          );
         }
     }
   }

@@ -88,7 +88,12 @@ export interface StepError {
 
 /** Requests to the record-photo function: every write the state machine makes to a record. */
 export type RecordRequest =
-  | { readonly action: 'metadata'; readonly photo: PhotoRef; readonly executionId: string; readonly metadata: ImageMetadata }
+  | {
+      readonly action: 'metadata';
+      readonly photo: PhotoRef;
+      readonly executionId: string;
+      readonly metadata: ImageMetadata;
+    }
   | {
       readonly action: 'rejected';
       readonly photo: PhotoRef;
@@ -103,7 +108,12 @@ export type RecordRequest =
       /** The Parallel state's output: [DetectLabels result, GenerateThumbnail result]. */
       readonly results: [LabelsResult, ThumbnailResult];
     }
-  | { readonly action: 'failed'; readonly photo: PhotoRef; readonly executionId: string; readonly error: StepError };
+  | {
+      readonly action: 'failed';
+      readonly photo: PhotoRef;
+      readonly executionId: string;
+      readonly error: StepError;
+    };
 
 /** One item of the ImageMetadata table. */
 export interface PhotoRecord {

@@ -7,7 +7,10 @@ describe('resolveConfig', () => {
   });
 
   it('merges nested overrides over the defaults', () => {
-    const config = resolveConfig({ thumbnail: { maxWidth: 400 }, functions: { detectLabels: { memoryMb: 512 } } });
+    const config = resolveConfig({
+      thumbnail: { maxWidth: 400 },
+      functions: { detectLabels: { memoryMb: 512 } },
+    });
     expect(config.thumbnail).toEqual({ maxWidth: 400, maxHeight: 250 });
     expect(config.functions.detectLabels).toEqual({ memoryMb: 512, timeoutSeconds: 60 });
     expect(config.functions.extractMetadata).toEqual(DEFAULT_CONFIG.functions.extractMetadata);
@@ -18,16 +21,26 @@ describe('resolveConfig', () => {
   });
 
   it('fails when a setting is unknown, naming it', () => {
-    expect(() => resolveConfig({ thumbnail: { maxWidht: 10 } } as never)).toThrow(/unknown setting\(s\) maxWidht/);
+    expect(() => resolveConfig({ thumbnail: { maxWidht: 10 } } as never)).toThrow(
+      /unknown setting\(s\) maxWidht/,
+    );
   });
 
   it('fails when values are out of range, listing every problem', () => {
     expect(() =>
-      resolveConfig({ supportedFormats: ['bmp' as never], labels: { minConfidence: 120 }, logRetentionDays: 10 }),
-    ).toThrow(/supportedFormats: "bmp" is not one of[\s\S]*minConfidence must be a number from 0 to 100[\s\S]*logRetentionDays/);
+      resolveConfig({
+        supportedFormats: ['bmp' as never],
+        labels: { minConfidence: 120 },
+        logRetentionDays: 10,
+      }),
+    ).toThrow(
+      /supportedFormats: "bmp" is not one of[\s\S]*minConfidence must be a number from 0 to 100[\s\S]*logRetentionDays/,
+    );
   });
 
   it('fails when the workflow type is neither STANDARD nor EXPRESS', () => {
-    expect(() => resolveConfig({ workflowType: 'FAST' as never })).toThrow(/workflowType "FAST" must be STANDARD or EXPRESS/);
+    expect(() => resolveConfig({ workflowType: 'FAST' as never })).toThrow(
+      /workflowType "FAST" must be STANDARD or EXPRESS/,
+    );
   });
 });

@@ -31,7 +31,9 @@ describe('cdk-nag AwsSolutions checks', () => {
     const stack = buildApp(app, resolveConfig());
     const acknowledgements = stack.node
       .findAll()
-      .flatMap((construct) => construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((construct) =>
+        construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY),
+      )
       .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
     expect(acknowledgements.length).toBeGreaterThan(5);
     for (const [id, reason] of acknowledgements) {
@@ -43,12 +45,19 @@ describe('cdk-nag AwsSolutions checks', () => {
 
 describe('template snapshot', () => {
   it('matches, with asset hashes normalised', () => {
-    const json = JSON.stringify(synthTemplate().toJSON(), null, 1).replace(/[0-9a-f]{64}(\.zip)?/g, '[asset-hash]');
+    const json = JSON.stringify(synthTemplate().toJSON(), null, 1).replace(
+      /[0-9a-f]{64}(\.zip)?/g,
+      '[asset-hash]',
+    );
     expect(json).toMatchSnapshot();
   });
 
   it('keeps cdk.json free of notices, version reporting and telemetry', () => {
     const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
-    expect(cdkJson).toMatchObject({ notices: false, versionReporting: false, context: { 'cli-telemetry': false } });
+    expect(cdkJson).toMatchObject({
+      notices: false,
+      versionReporting: false,
+      context: { 'cli-telemetry': false },
+    });
   });
 });

@@ -14,7 +14,10 @@ type Statement = { Effect: string; Action: string | string[]; Resource: unknown 
 
 /** The statements of a function's role, from its DefaultPolicy. */
 function statementsOf(template: ReturnType<typeof synthTemplate>, functionPrefix: string): Statement[] {
-  const fn = template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', functionPrefix)];
+  const fn =
+    template.findResources('AWS::Lambda::Function')[
+      logicalId(template, 'AWS::Lambda::Function', functionPrefix)
+    ];
   const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
   const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
     (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId),
@@ -22,7 +25,8 @@ function statementsOf(template: ReturnType<typeof synthTemplate>, functionPrefix
   return policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
 }
 
-const actionsOf = (statements: Statement[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+const actionsOf = (statements: Statement[]) =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
 
 describe('upload trigger', () => {
   const template = synthTemplate();
@@ -34,7 +38,9 @@ describe('upload trigger', () => {
           {
             Events: ['s3:ObjectCreated:*'],
             Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'Incoming/' }] } },
-            LambdaFunctionArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', FUNCTIONS.startExecution), 'Arn'] },
+            LambdaFunctionArn: {
+              'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', FUNCTIONS.startExecution), 'Arn'],
+            },
           },
         ],
       },
@@ -53,7 +59,14 @@ describe('upload trigger', () => {
       FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', FUNCTIONS.startExecution) },
       MaximumRetryAttempts: 2,
       DestinationConfig: {
-        OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'ProcessingStartExecutionDeadLetters'), 'Arn'] } },
+        OnFailure: {
+          Destination: {
+            'Fn::GetAtt': [
+              logicalId(template, 'AWS::SQS::Queue', 'ProcessingStartExecutionDeadLetters'),
+              'Arn',
+            ],
+          },
+        },
       },
     });
   });
@@ -63,7 +76,8 @@ describe('functions', () => {
   const template = synthTemplate();
 
   it.each(Object.values(FUNCTIONS))('%s runs Node.js 22 on arm64 with tracing and JSON logs', (prefix) => {
-    const fn = template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', prefix)];
+    const fn =
+      template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', prefix)];
     expect(fn.Properties).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -77,7 +91,9 @@ describe('functions', () => {
   });
 
   it('keeps every function log group for the configured retention', () => {
-    const groups = Object.entries(synthTemplate({ logRetentionDays: 90 }).findResources('AWS::Logs::LogGroup'));
+    const groups = Object.entries(
+      synthTemplate({ logRetentionDays: 90 }).findResources('AWS::Logs::LogGroup'),
+    );
     expect(groups.length).toBe(6); // five functions and the state machine
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(90);
   });
@@ -92,7 +108,11 @@ describe('functions', () => {
   });
 
   it('passes the thumbnail box, pixel limit and label settings from the config', () => {
-    const tuned = synthTemplate({ thumbnail: { maxWidth: 320, maxHeight: 200 }, maxImagePixels: 20_000_000, labels: { maxLabels: 5, minConfidence: 80 } });
+    const tuned = synthTemplate({
+      thumbnail: { maxWidth: 320, maxHeight: 200 },
+      maxImagePixels: 20_000_000,
+      labels: { maxLabels: 5, minConfidence: 80 },
+    });
     tuned.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
@@ -110,7 +130,8 @@ describe('functions', () => {
 
   it('does not attach the AWS managed basic execution policy to any function role', () => {
     for (const prefix of Object.values(FUNCTIONS)) {
-      const fn = template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', prefix)];
+      const fn =
+        template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', prefix)];
       const role = template.findResources('AWS::IAM::Role')[fn.Properties.Role['Fn::GetAtt'][0]];
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
@@ -121,11 +142,16 @@ describe('least privilege', () => {
   const template = synthTemplate();
   const photoRepoArn = { 'Fn::GetAtt': [logicalId(template, 'AWS::S3::Bucket', 'StoragePhotoRepo'), 'Arn'] };
   const objectsUnder = (prefix: string) => ({ 'Fn::Join': ['', [photoRepoArn, `/${prefix}*`]] });
-  const tableArn = { 'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::Table', 'StorageImageMetadata'), 'Arn'] };
-  const s3Statements = (prefix: string) => statementsOf(template, prefix).filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
+  const tableArn = {
+    'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::Table', 'StorageImageMetadata'), 'Arn'],
+  };
+  const s3Statements = (prefix: string) =>
+    statementsOf(template, prefix).filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
 
   it('lets ExtractMetadata read objects under Incoming/ and nothing else in S3', () => {
-    expect(s3Statements(FUNCTIONS.extractMetadata)).toEqual([{ Effect: 'Allow', Action: 's3:GetObject', Resource: objectsUnder('Incoming/') }]);
+    expect(s3Statements(FUNCTIONS.extractMetadata)).toEqual([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: objectsUnder('Incoming/') },
+    ]);
   });
 
   it('lets GenerateThumbnail read Incoming/ and write only Thumbnails/', () => {
@@ -137,18 +163,28 @@ describe('least privilege', () => {
 
   it('lets DetectLabels read Incoming/ and call only rekognition:DetectLabels', () => {
     const statements = statementsOf(template, FUNCTIONS.detectLabels);
-    expect(s3Statements(FUNCTIONS.detectLabels)).toEqual([{ Effect: 'Allow', Action: 's3:GetObject', Resource: objectsUnder('Incoming/') }]);
-    expect(actionsOf(statements).filter((a) => a.startsWith('rekognition:'))).toEqual(['rekognition:DetectLabels']);
+    expect(s3Statements(FUNCTIONS.detectLabels)).toEqual([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: objectsUnder('Incoming/') },
+    ]);
+    expect(actionsOf(statements).filter((a) => a.startsWith('rekognition:'))).toEqual([
+      'rekognition:DetectLabels',
+    ]);
   });
 
   it('lets RecordPhoto only update items of the metadata table', () => {
-    const statements = statementsOf(template, FUNCTIONS.recordPhoto).filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
+    const statements = statementsOf(template, FUNCTIONS.recordPhoto).filter((s) =>
+      actionsOf([s]).some((a) => a.startsWith('dynamodb:')),
+    );
     expect(statements).toEqual([{ Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: tableArn }]);
   });
 
   it('lets ImageProcStartExecution put and get records and start ImageProc', () => {
     const statements = statementsOf(template, FUNCTIONS.startExecution);
-    expect(statements).toContainEqual({ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: tableArn });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      Resource: tableArn,
+    });
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: 'states:StartExecution',
@@ -159,17 +195,26 @@ describe('least privilege', () => {
 
   it('never grants a wildcard S3 or DynamoDB action', () => {
     for (const prefix of Object.values(FUNCTIONS)) {
-      expect(actionsOf(statementsOf(template, prefix)).filter((a) => /^(s3|dynamodb):.*\*/.test(a))).toEqual([]);
+      expect(actionsOf(statementsOf(template, prefix)).filter((a) => /^(s3|dynamodb):.*\*/.test(a))).toEqual(
+        [],
+      );
     }
   });
 
   it('lets a function write only to its own log group', () => {
-    const statements = statementsOf(template, FUNCTIONS.extractMetadata).filter((s) => actionsOf([s]).some((a) => a.startsWith('logs:')));
+    const statements = statementsOf(template, FUNCTIONS.extractMetadata).filter((s) =>
+      actionsOf([s]).some((a) => a.startsWith('logs:')),
+    );
     expect(statements).toEqual([
       {
         Effect: 'Allow',
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: { 'Fn::GetAtt': [logicalId(template, 'AWS::Logs::LogGroup', 'ProcessingExtractMetadataFunctionLogs'), 'Arn'] },
+        Resource: {
+          'Fn::GetAtt': [
+            logicalId(template, 'AWS::Logs::LogGroup', 'ProcessingExtractMetadataFunctionLogs'),
+            'Arn',
+          ],
+        },
       },
     ]);
   });

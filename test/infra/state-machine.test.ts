@@ -1,6 +1,10 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
-import { DYNAMODB_TRANSIENT_ERRORS, LAMBDA_SERVICE_ERRORS, REKOGNITION_THROTTLING_ERRORS } from '../../lib/image-processing';
+import {
+  DYNAMODB_TRANSIENT_ERRORS,
+  LAMBDA_SERVICE_ERRORS,
+  REKOGNITION_THROTTLING_ERRORS,
+} from '../../lib/image-processing';
 import { allStates, functionArn, imageProcDefinition, logicalId, synthTemplate } from './synth';
 
 const template = synthTemplate();
@@ -9,7 +13,14 @@ const states = allStates(definition);
 const fn = (prefix: string) => functionArn(logicalId(template, 'AWS::Lambda::Function', prefix));
 
 /** Errors our handlers raise for bad input: retrying them can only fail again. */
-const DETERMINISTIC_ERRORS = ['CorruptImage', 'ImageTooLarge', 'InvalidInput', 'NotSupportedImageType', 'States.ALL', 'States.TaskFailed'];
+const DETERMINISTIC_ERRORS = [
+  'CorruptImage',
+  'ImageTooLarge',
+  'InvalidInput',
+  'NotSupportedImageType',
+  'States.ALL',
+  'States.TaskFailed',
+];
 
 describe('ImageProc definition', () => {
   it('is valid Amazon States Language (asl-validator)', () => {
@@ -21,6 +32,10 @@ describe('ImageProc definition', () => {
     expect(definition.QueryLanguage).toBe('JSONPath');
     const json = JSON.stringify(definition);
     expect(json).not.toMatch(/"Assign"|"QueryLanguage":"JSONata"|\{%/);
+  });
+
+  it('never writes "ResultPath": "$", which the local runner merges instead of replacing', () => {
+    for (const [name, state] of Object.entries(states)) expect(state.ResultPath, name).not.toBe('$');
   });
 
   it('starts by extracting metadata, then checks the type', () => {
@@ -66,35 +81,67 @@ describe('ImageProc definition', () => {
   it('records a rejection, then ends unsupported types in NotSupportedImageType', () => {
     expect(states.RecordRejection).toMatchObject({
       Resource: fn('ProcessingRecordPhotoFunction'),
-      Parameters: { action: 'rejected', 'metadata.$': '$.metadata', supportedFormats: ['jpeg', 'png'], 'executionId.$': '$$.Execution.Id' },
+      Parameters: {
+        action: 'rejected',
+        'metadata.$': '$.metadata',
+        supportedFormats: ['jpeg', 'png'],
+        'executionId.$': '$$.Execution.Id',
+      },
       Next: 'NotSupportedImageType',
     });
     expect(states.NotSupportedImageType).toMatchObject({ Type: 'Fail', Error: 'NotSupportedImageType' });
   });
 
   it('stores metadata, then labels and thumbnails in parallel, then records READY', () => {
-    expect(states.StoreImageMetadata).toMatchObject({ Parameters: { action: 'metadata' }, ResultPath: null, Next: 'ProcessImage' });
+    expect(states.StoreImageMetadata).toMatchObject({
+      Parameters: { action: 'metadata' },
+      ResultPath: null,
+      Next: 'ProcessImage',
+    });
     const parallel = definition.States.ProcessImage;
     expect(parallel).toMatchObject({ Type: 'Parallel', ResultPath: '$.results', Next: 'RecordReady' });
     expect(parallel.Branches?.map((branch) => branch.StartAt)).toEqual(['DetectLabels', 'GenerateThumbnail']);
     expect(states.DetectLabels).toMatchObject({ Resource: fn('ProcessingDetectLabelsFunction'), End: true });
-    expect(states.GenerateThumbnail).toMatchObject({ Resource: fn('ProcessingGenerateThumbnailFunction'), End: true });
-    expect(states.RecordReady).toMatchObject({ Parameters: { action: 'ready', 'results.$': '$.results' }, Next: 'PhotoReady' });
+    expect(states.GenerateThumbnail).toMatchObject({
+      Resource: fn('ProcessingGenerateThumbnailFunction'),
+      End: true,
+    });
+    expect(states.RecordReady).toMatchObject({
+      Parameters: { action: 'ready', 'results.$': '$.results' },
+      Next: 'PhotoReady',
+    });
     expect(states.PhotoReady.Type).toBe('Succeed');
   });
 
   it('catches every failure outside the Parallel branches and records it as FAILED', () => {
-    const catching = ['ExtractImageMetadata', 'StoreImageMetadata', 'ProcessImage', 'RecordReady', 'RecordRejection'];
+    const catching = [
+      'ExtractImageMetadata',
+      'StoreImageMetadata',
+      'ProcessImage',
+      'RecordReady',
+      'RecordRejection',
+    ];
     for (const name of catching) {
-      expect(states[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
+      expect(states[name].Catch, name).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' },
+      ]);
     }
-    expect(states.RecordFailure).toMatchObject({ Parameters: { action: 'failed', 'error.$': '$.error' }, Next: 'ImageProcessingFailed' });
-    expect(states.ImageProcessingFailed).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
+    expect(states.RecordFailure).toMatchObject({
+      Parameters: { action: 'failed', 'error.$': '$.error' },
+      Next: 'ImageProcessingFailed',
+    });
+    expect(states.ImageProcessingFailed).toEqual({
+      Type: 'Fail',
+      ErrorPath: '$.error.Error',
+      CausePath: '$.error.Cause',
+    });
   });
 
   it('leaves no Task without a way to a recorded outcome', () => {
     // A Task inside a branch is covered by the Parallel's Catch; RecordFailure itself can only retry.
-    const branchTasks = new Set(definition.States.ProcessImage.Branches?.flatMap((b) => Object.keys(b.States)));
+    const branchTasks = new Set(
+      definition.States.ProcessImage.Branches?.flatMap((b) => Object.keys(b.States)),
+    );
     for (const [name, state] of Object.entries(states)) {
       if (state.Type !== 'Task' || branchTasks.has(name) || name === 'RecordFailure') continue;
       expect(state.Catch?.[0]?.Next, name).toBe('RecordFailure');
@@ -134,7 +181,10 @@ describe('ImageProc definition', () => {
   it('never retries deterministic errors (unsupported, corrupt, too large)', () => {
     for (const [name, state] of Object.entries(states)) {
       const retried = (state.Retry ?? []).flatMap((retry) => retry.ErrorEquals);
-      expect(retried.filter((error) => DETERMINISTIC_ERRORS.includes(error)), name).toEqual([]);
+      expect(
+        retried.filter((error) => DETERMINISTIC_ERRORS.includes(error)),
+        name,
+      ).toEqual([]);
     }
   });
 
@@ -157,7 +207,13 @@ describe('ImageProc state machine', () => {
         Level: 'ALL',
         IncludeExecutionData: false,
         Destinations: [
-          { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Logs::LogGroup', 'ProcessingImageProcLogs'), 'Arn'] } } },
+          {
+            CloudWatchLogsLogGroup: {
+              LogGroupArn: {
+                'Fn::GetAtt': [logicalId(template, 'AWS::Logs::LogGroup', 'ProcessingImageProcLogs'), 'Arn'],
+              },
+            },
+          },
         ],
       },
     });

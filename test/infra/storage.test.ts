@@ -4,7 +4,8 @@ import { logicalId, synthTemplate } from './synth';
 
 describe('PhotoRepo bucket', () => {
   const template = synthTemplate();
-  const photoRepo = () => template.findResources('AWS::S3::Bucket')[logicalId(template, 'AWS::S3::Bucket', 'StoragePhotoRepo')];
+  const photoRepo = () =>
+    template.findResources('AWS::S3::Bucket')[logicalId(template, 'AWS::S3::Bucket', 'StoragePhotoRepo')];
 
   it('blocks every kind of public access', () => {
     expect(photoRepo().Properties.PublicAccessBlockConfiguration).toEqual({
@@ -16,7 +17,9 @@ describe('PhotoRepo bucket', () => {
   });
 
   it('disables ACLs', () => {
-    expect(photoRepo().Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(photoRepo().Properties.OwnershipControls).toEqual({
+      Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }],
+    });
   });
 
   it('is encrypted at rest', () => {
@@ -30,7 +33,11 @@ describe('PhotoRepo bucket', () => {
       Bucket: { Ref: logicalId(template, 'AWS::S3::Bucket', 'StoragePhotoRepo') },
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
         ]),
       },
     });

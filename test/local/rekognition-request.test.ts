@@ -1,0 +1,225 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { prepareInput, toImageBox } from '../../local/rekognition/detector';
+import { RekognitionError } from '../../local/rekognition/errors';
+import {
+  checkImageSize,
+  inspectImage,
+  REKOGNITION_IMAGE_LIMITS,
+  sniffImageFormat,
+} from '../../local/rekognition/image';
+import { parseDetectLabelsInput } from '../../local/rekognition/server';
+
+const png = (width: number, height: number) =>
+  sharp({ create: { width, height, channels: 3, background: '#808080' } })
+    .png()
+    .toBuffer();
+const body = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+/** Runs `fn` and returns the RekognitionError it throws (fails the test when it throws anything else). */
+async function rekognitionErrorOf(fn: () => unknown): Promise<RekognitionError> {
+  try {
+    await fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(RekognitionError);
+    return error as RekognitionError;
+  }
+  throw new Error('expected a RekognitionError, nothing was thrown');
+}
+
+describe('sniffImageFormat', () => {
+  it('knows JPEG and PNG by their magic bytes only', () => {
+    // Assess
+    expect(sniffImageFormat(Buffer.from([0xff, 0xd8, 0xff, 0xe0]))).toBe('jpeg');
+    expect(sniffImageFormat(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]))).toBe('png');
+    expect(sniffImageFormat(Buffer.from('II*\0'))).toBeUndefined();
+    expect(sniffImageFormat(Buffer.alloc(0))).toBeUndefined();
+  });
+});
+
+describe('checkImageSize', () => {
+  it('fails when inline bytes exceed 5 MB, with the API length constraint', async () => {
+    // Act
+    const error = await rekognitionErrorOf(() =>
+      checkImageSize(REKOGNITION_IMAGE_LIMITS.maxInlineBytes + 1, 'bytes'),
+    );
+
+    // Assess
+    expect(error.type).toBe('ValidationException');
+    expect(error.message).toContain("at 'image.bytes' failed to satisfy constraint");
+  });
+
+  it('fails when an S3 object exceeds 15 MB', async () => {
+    // Act
+    const error = await rekognitionErrorOf(() =>
+      checkImageSize(REKOGNITION_IMAGE_LIMITS.maxS3ObjectBytes + 1, 's3'),
+    );
+
+    // Assess
+    expect(error.type).toBe('ImageTooLargeException');
+  });
+
+  it('accepts 15 MB from S3 and 5 MB inline', () => {
+    // Assess
+    expect(() => checkImageSize(REKOGNITION_IMAGE_LIMITS.maxS3ObjectBytes, 's3')).not.toThrow();
+    expect(() => checkImageSize(REKOGNITION_IMAGE_LIMITS.maxInlineBytes, 'bytes')).not.toThrow();
+  });
+});
+
+describe('inspectImage', () => {
+  it('accepts an image of exactly 80 px a side', async () => {
+    // Act
+    const info = await inspectImage(await png(80, 80));
+
+    // Assess
+    expect(info).toEqual({ format: 'png', width: 80, height: 80 });
+  });
+
+  it('fails when a side is under 80 px, as AWS does, with InvalidParameterException', async () => {
+    // Prepare
+    const image = await png(200, 79);
+
+    // Act
+    const error = await rekognitionErrorOf(() => inspectImage(image));
+
+    // Assess
+    expect(error.type).toBe('InvalidParameterException');
+  });
+
+  it('fails when a side exceeds 10,000 px, with ImageTooLargeException and the service message', async () => {
+    // Prepare
+    const image = await png(10_001, 80);
+
+    // Act
+    const error = await rekognitionErrorOf(() => inspectImage(image));
+
+    // Assess
+    expect(error.type).toBe('ImageTooLargeException');
+    expect(error.message).toBe(
+      'Input image dimensions 10001 x 80 exceed maximum dimension size of 10000 pixels',
+    );
+  });
+
+  it('fails when the bytes are not an image', async () => {
+    // Act
+    const error = await rekognitionErrorOf(() => inspectImage(Buffer.from('hello')));
+
+    // Assess
+    expect(error).toMatchObject({
+      type: 'InvalidImageFormatException',
+      message: 'Request has invalid image format',
+    });
+  });
+});
+
+describe('parseDetectLabelsInput', () => {
+  it('reads inline bytes and applies the default MinConfidence of 55', () => {
+    // Act
+    const input = parseDetectLabelsInput(body({ Image: { Bytes: Buffer.from('abc').toString('base64') } }));
+
+    // Assess
+    expect(input).toEqual({ image: { bytes: Buffer.from('abc') }, maxLabels: undefined, minConfidence: 55 });
+  });
+
+  it('reads an S3 object reference with its version, MaxLabels and MinConfidence', () => {
+    // Act
+    const input = parseDetectLabelsInput(
+      body({
+        Image: { S3Object: { Bucket: 'b', Name: 'k', Version: 'v1' } },
+        MaxLabels: 3,
+        MinConfidence: 70.5,
+      }),
+    );
+
+    // Assess
+    expect(input).toEqual({
+      image: { bucket: 'b', key: 'k', version: 'v1' },
+      maxLabels: 3,
+      minConfidence: 70.5,
+    });
+  });
+
+  it.each([
+    ['no Image', {}, 'ValidationException'],
+    [
+      'both Bytes and S3Object',
+      { Image: { Bytes: 'YWJj', S3Object: { Bucket: 'b', Name: 'k' } } },
+      'InvalidParameterException',
+    ],
+    ['neither Bytes nor S3Object', { Image: {} }, 'InvalidParameterException'],
+    ['MinConfidence over 100', { Image: { Bytes: 'YWJj' }, MinConfidence: 101 }, 'ValidationException'],
+    ['negative MaxLabels', { Image: { Bytes: 'YWJj' }, MaxLabels: -1 }, 'ValidationException'],
+    ['MaxLabels not an integer', { Image: { Bytes: 'YWJj' }, MaxLabels: 'ten' }, 'SerializationException'],
+    ['Bytes not base64', { Image: { Bytes: 'not base64!' } }, 'SerializationException'],
+    ['an S3Object without Name', { Image: { S3Object: { Bucket: 'b' } } }, 'ValidationException'],
+  ])('fails when the request has %s', async (_case, request, type) => {
+    // Act
+    const error = await rekognitionErrorOf(() => parseDetectLabelsInput(body(request)));
+
+    // Assess
+    expect(error.type).toBe(type);
+  });
+
+  it('fails when the body is not JSON', async () => {
+    // Act
+    const error = await rekognitionErrorOf(() => parseDetectLabelsInput(Buffer.from('{"Image":')));
+
+    // Assess
+    expect(error.type).toBe('SerializationException');
+  });
+});
+
+describe('prepareInput', () => {
+  it('downscales a large image to the model input and letterboxes it to a square', async () => {
+    // Prepare
+    const image = await png(1024, 512);
+
+    // Act
+    const input = await prepareInput(image);
+
+    // Assess
+    expect(input).toMatchObject({ side: 512, width: 512, height: 256 });
+    expect(input.pixels).toHaveLength(512 * 512 * 3);
+    expect(input.pixels[(400 * 512 + 10) * 3]).toBe(114); // below the image: padding
+  });
+
+  it('applies the EXIF orientation before anything else', async () => {
+    // Prepare: stored 200x100, orientation 6 (rotate 90° clockwise to display) → displayed 100x200.
+    const image = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#808080' } })
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
+
+    // Act
+    const input = await prepareInput(image);
+
+    // Assess
+    expect(input).toMatchObject({ side: 200, width: 100, height: 200 });
+  });
+});
+
+describe('toImageBox', () => {
+  it('maps a box in the padded square back to ratios of the image', () => {
+    // Act: a 200x100 image padded to 200x200; box covering the left half of the image.
+    const box = toImageBox([0, 0, 0.5, 0.5], { side: 200, width: 200, height: 100 });
+
+    // Assess
+    expect(box).toEqual({ left: 0, top: 0, width: 0.5, height: 1 });
+  });
+
+  it('clips boxes that overhang the image', () => {
+    // Act
+    const box = toImageBox([-0.1, 0.4, 0.5, 0.5], { side: 100, width: 100, height: 100 });
+
+    // Assess
+    expect(box?.left).toBe(0);
+    expect(box?.width).toBeCloseTo(0.4);
+    expect(box?.top).toBeCloseTo(0.4);
+    expect(box?.height).toBeCloseTo(0.5);
+  });
+
+  it('drops boxes entirely in the padding', () => {
+    // Assess
+    expect(toImageBox([0.1, 0.8, 0.2, 0.1], { side: 200, width: 200, height: 100 })).toBeUndefined();
+  });
+});

@@ -72,6 +72,7 @@ export class ImageProcessing extends Construct {
       handlerFolder: 'extract-metadata',
       description: 'ImageProc: reads the head of an upload and extracts format, size, EXIF and GPS',
       settings: config.functions.extractMetadata,
+      nodeModules: ['sharp'], // sharp's metadata() reads the header: its native binary must ship too.
     }).bindReadObjects(photoRepo, INCOMING_PREFIX);
 
     this.recordPhoto = new PipelineFunction(this, 'RecordPhotoFunction', {

@@ -69,6 +69,7 @@ export interface LocalCloud {
   readonly functions: ReadonlyMap<string, LocalFunction>;
   readonly rekognition: RekognitionServer;
   readonly stepFunctions: LocalStepFunctions;
+  readonly s3: LocalS3;
   /** The environment a process needs for SDK clients to reach this cloud. */
   clientEnvironment(): Record<string, string>;
   /** Resolves when no upload event is being delivered and no execution is running. */
@@ -251,6 +252,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       functions,
       rekognition,
       stepFunctions,
+      s3,
       clientEnvironment,
       async waitForIdle() {
         // Deliveries start executions and executions write objects; settle until both are quiet.

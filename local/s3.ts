@@ -40,6 +40,10 @@ export interface LocalS3 {
   drain(): Promise<void>;
   /** Events still being delivered. */
   pending(): number;
+  /** Notifications delivered so far (the latest 1000), for replaying one as S3's duplicate delivery would. */
+  readonly delivered: readonly { functionArn: string; event: unknown }[];
+  /** Delivers an event again, as S3 does now and then (its delivery is at least once). */
+  redeliver(delivery: { functionArn: string; event: unknown }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,6 +61,14 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const { port } = (await server.run()) as { port: number };
 
   const inFlight = new Set<Promise<void>>();
+  const delivered: { functionArn: string; event: unknown }[] = [];
+  const deliver = (functionArn: string, event: unknown) => {
+    delivered.push({ functionArn, event });
+    if (delivered.length > 1000) delivered.shift();
+    const delivery = options.invokeAsync(functionArn, event).finally(() => inFlight.delete(delivery));
+    inFlight.add(delivery);
+    return delivery;
+  };
   let sequence = 0;
   let closed = false;
 
@@ -67,10 +79,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         // grows per key. The start-execution handler names executions after it.
         const sequencer = `${Date.now().toString(16).toUpperCase()}${(sequence++).toString(16).padStart(8, '0').toUpperCase()}`;
         if (closed) return;
-        const delivery = options
-          .invokeAsync(rule.functionArn, s3Event(record, rule, sequencer))
-          .finally(() => inFlight.delete(delivery));
-        inFlight.add(delivery);
+        void deliver(rule.functionArn, s3Event(record, rule, sequencer));
       }
     }
   });
@@ -81,6 +90,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
     pending: () => inFlight.size,
+    delivered,
+    redeliver: ({ functionArn, event }) => deliver(functionArn, event),
     async close() {
       closed = true;
       await server.close();

@@ -1,0 +1,37 @@
+/**
+ * DetectLabels: Amazon Rekognition labels for a photo, or the reason there are none.
+ *
+ * Environment:
+ *   MAX_LABELS      DetectLabels MaxLabels (whole number, 1-1000)
+ *   MIN_CONFIDENCE  DetectLabels MinConfidence (0-100)
+ *
+ * Event: { bucket, key, metadata: ImageMetadata } (extra PhotoRef fields are ignored).
+ * Returns: LabelsResult. Throws Rekognition's throttling and service errors with their SDK names,
+ * for the state machine to retry.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { rekognitionClient } from '../shared/clients';
+import { requireIntEnv, requireNumberEnv } from '../shared/env';
+import type { LabelsResult } from '../shared/model';
+import { logger, metrics, withPowertools } from '../shared/powertools';
+import { imageMetadata, isObject, objectRef } from '../shared/validate';
+import { detectLabels } from './detect-labels';
+
+const settings = {
+  maxLabels: requireIntEnv('MAX_LABELS', { min: 1, max: 1000 }),
+  minConfidence: requireNumberEnv('MIN_CONFIDENCE', { min: 0, max: 100 }),
+};
+const rekognition = rekognitionClient();
+
+export const handler = withPowertools(async (event: unknown): Promise<LabelsResult> => {
+  const object = objectRef(event);
+  const metadata = imageMetadata(isObject(event) ? event.metadata : undefined, "The event's metadata");
+  const result = await detectLabels(rekognition, { ...object, metadata }, settings);
+  if (result.reason) {
+    logger.info('No labels', { ...object, reason: result.reason });
+    metrics.addMetric('LabelsSkipped', MetricUnit.Count, 1);
+  } else {
+    metrics.addMetric('LabelsDetected', MetricUnit.Count, result.labels.length);
+  }
+  return result;
+});

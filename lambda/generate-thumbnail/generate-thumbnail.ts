@@ -1,0 +1,130 @@
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import sharp, { type Metadata } from 'sharp';
+import { CorruptImage, errorName, errorReason, ImageTooLarge, ObjectNotFound } from '../shared/errors';
+import type { PhotoRef, ThumbnailResult } from '../shared/model';
+
+export interface ThumbnailSettings {
+  /** Key prefix of thumbnails, ending in '/'. */
+  readonly prefix: string;
+  readonly maxWidth: number;
+  readonly maxHeight: number;
+  /** Largest width × height decoded; bigger images fail with ImageTooLarge before any pixel is decoded. */
+  readonly maxImagePixels: number;
+  /** Largest object downloaded. @default 100 MiB (a 50 MP photo as a PNG is far less than that) */
+  readonly maxObjectBytes?: number;
+}
+
+export interface Thumbnail {
+  readonly data: Buffer;
+  readonly width: number;
+  readonly height: number;
+  readonly format: 'jpeg' | 'png';
+}
+
+const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
+
+export async function generateThumbnail(
+  s3: S3Client,
+  photo: PhotoRef,
+  settings: ThumbnailSettings,
+): Promise<ThumbnailResult> {
+  const original = await download(s3, photo, settings.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES);
+  const thumbnail = await renderThumbnail(original, settings);
+  const extension = thumbnail.format === 'png' ? 'png' : 'jpg';
+  const key = `${settings.prefix}${photo.owner}/${photo.photoId}.${extension}`;
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: photo.bucket,
+      Key: key,
+      Body: thumbnail.data,
+      ContentType: `image/${thumbnail.format}`,
+      // The key is rewritten in place when the photo is uploaded again, so caches must revalidate.
+      CacheControl: 'no-cache',
+    }),
+  );
+  return {
+    key,
+    width: thumbnail.width,
+    height: thumbnail.height,
+    format: thumbnail.format,
+    sizeBytes: thumbnail.data.length,
+  };
+}
+
+/**
+ * An upright (EXIF orientation applied), metadata-free thumbnail that fits the box: JPEG, or PNG when
+ * the original has transparency. The header is checked first so a decompression bomb stops before
+ * any decoding, and decoding stops at the first error instead of producing a half-grey picture.
+ */
+export async function renderThumbnail(original: Uint8Array, settings: ThumbnailSettings): Promise<Thumbnail> {
+  let header: Metadata;
+  try {
+    header = await sharp(original).metadata();
+  } catch (error) {
+    throw new CorruptImage(`The file cannot be read as an image (${errorReason(error)}).`, { cause: error });
+  }
+  if (header.width * header.height > settings.maxImagePixels) {
+    throw tooLarge(header.width, header.height, settings.maxImagePixels);
+  }
+  const format = header.hasAlpha ? 'png' : 'jpeg';
+  try {
+    const pipeline = sharp(original, { limitInputPixels: settings.maxImagePixels, failOn: 'error' })
+      .autoOrient()
+      .resize({
+        width: settings.maxWidth,
+        height: settings.maxHeight,
+        fit: 'inside',
+        withoutEnlargement: true,
+      })
+      // 8-bit sRGB whatever the input (16-bit PNG, CMYK JPEG): what browsers expect, and smaller.
+      .toColourspace('srgb');
+    const output =
+      format === 'png'
+        ? pipeline.png({ compressionLevel: 8 })
+        : pipeline.jpeg({ quality: 80, mozjpeg: false });
+    const { data, info } = await output.toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, format };
+  } catch (error) {
+    if (/pixel limit/i.test(errorReason(error))) {
+      throw tooLarge(header.width, header.height, settings.maxImagePixels);
+    }
+    throw new CorruptImage(`The image data is corrupt and cannot be decoded (${errorReason(error)}).`, {
+      cause: error,
+    });
+  }
+}
+
+function tooLarge(width: number, height: number, maxPixels: number): ImageTooLarge {
+  return new ImageTooLarge(
+    `The image is ${width}×${height} px (${megapixels(width * height)} MP), over the ${megapixels(maxPixels)} MP limit for thumbnails.`,
+  );
+}
+
+function megapixels(pixels: number): string {
+  return (pixels / 1_000_000).toFixed(1).replace(/\.0$/, '');
+}
+
+async function download(s3: S3Client, photo: PhotoRef, maxBytes: number): Promise<Uint8Array> {
+  const response = await s3
+    .send(new GetObjectCommand({ Bucket: photo.bucket, Key: photo.key }))
+    .catch((error: unknown) => {
+      if (errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound') {
+        throw new ObjectNotFound(
+          `The photo s3://${photo.bucket}/${photo.key} no longer exists; it was probably deleted before it could be processed.`,
+          { cause: error },
+        );
+      }
+      throw error;
+    });
+  if (response.ContentLength !== undefined && response.ContentLength > maxBytes) {
+    // Not read at all: the body stream is dropped unconsumed.
+    const size = (response.ContentLength / 1024 / 1024).toFixed(1);
+    throw new ImageTooLarge(
+      `The file is ${size} MB, over the ${maxBytes / 1024 / 1024} MB limit for thumbnails.`,
+    );
+  }
+  if (!response.Body) {
+    throw new CorruptImage(`The photo s3://${photo.bucket}/${photo.key} has no content.`);
+  }
+  return response.Body.transformToByteArray();
+}

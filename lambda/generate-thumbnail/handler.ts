@@ -1,0 +1,41 @@
+/**
+ * GenerateThumbnail: an upright, metadata-free thumbnail of the photo under THUMBNAIL_PREFIX.
+ *
+ * Environment:
+ *   THUMBNAIL_PREFIX      key prefix of thumbnails ('Thumbnails/')
+ *   THUMBNAIL_MAX_WIDTH   the thumbnail fits inside this box (px)
+ *   THUMBNAIL_MAX_HEIGHT
+ *   MAX_IMAGE_PIXELS      largest width × height decoded
+ *
+ * Event: PhotoRef { bucket, key, owner, photoId }. Returns: ThumbnailResult, written to
+ * `<THUMBNAIL_PREFIX><owner>/<photoId>.<jpg|png>`. Throws ImageTooLarge, CorruptImage, ObjectNotFound.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { s3Client } from '../shared/clients';
+import { requireEnv, requireIntEnv } from '../shared/env';
+import { ConfigurationError } from '../shared/errors';
+import type { ThumbnailResult } from '../shared/model';
+import { logger, metrics, withPowertools } from '../shared/powertools';
+import { photoRef } from '../shared/validate';
+import { generateThumbnail } from './generate-thumbnail';
+
+const settings = {
+  prefix: requireEnv('THUMBNAIL_PREFIX'),
+  maxWidth: requireIntEnv('THUMBNAIL_MAX_WIDTH', { min: 1 }),
+  maxHeight: requireIntEnv('THUMBNAIL_MAX_HEIGHT', { min: 1 }),
+  maxImagePixels: requireIntEnv('MAX_IMAGE_PIXELS', { min: 1 }),
+};
+if (!settings.prefix.endsWith('/')) {
+  throw new ConfigurationError(
+    `Environment variable THUMBNAIL_PREFIX must end with '/', got "${settings.prefix}".`,
+  );
+}
+const s3 = s3Client();
+
+export const handler = withPowertools(async (event: unknown): Promise<ThumbnailResult> => {
+  const photo = photoRef(event);
+  const thumbnail = await generateThumbnail(s3, photo, settings);
+  logger.info('Thumbnail written', { key: photo.key, thumbnail });
+  metrics.addMetric('ThumbnailsGenerated', MetricUnit.Count, 1);
+  return thumbnail;
+});

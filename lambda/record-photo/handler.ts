@@ -1,0 +1,31 @@
+/**
+ * RecordPhoto: every write the state machine makes to a photo's record (StoreImageMetadata,
+ * RecordRejection, RecordReady, RecordFailure).
+ *
+ * Environment:
+ *   TABLE_NAME  the ImageMetadata table
+ *
+ * Event: RecordRequest ({ action: 'metadata' | 'rejected' | 'ready' | 'failed', photo, executionId, ... },
+ * see lambda/shared/model.ts); executionId is `$$.Execution.Id`. Returns { written }: false when the
+ * record is gone, already final, or taken over by a newer upload (logged, not an error).
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { dynamoDocumentClient } from '../shared/clients';
+import { requireEnv } from '../shared/env';
+import { logger, metrics, withPowertools } from '../shared/powertools';
+import { parseRecordRequest, type RecordOutcome, recordPhoto } from './record-photo';
+
+const STATUS_METRICS = { rejected: 'PhotosRejected', ready: 'PhotosReady', failed: 'PhotosFailed' } as const;
+
+const deps = { tableName: requireEnv('TABLE_NAME'), dynamo: dynamoDocumentClient(), log: logger };
+
+export const handler = withPowertools(async (event: unknown): Promise<RecordOutcome> => {
+  const request = parseRecordRequest(event);
+  logger.appendKeys({ owner: request.photo.owner, photoId: request.photo.photoId, action: request.action });
+  const outcome = await recordPhoto(request, deps);
+  metrics.addMetric(outcome.written ? 'RecordWrites' : 'RecordWritesSkipped', MetricUnit.Count, 1);
+  if (outcome.written && request.action !== 'metadata') {
+    metrics.addMetric(STATUS_METRICS[request.action], MetricUnit.Count, 1);
+  }
+  return outcome;
+});

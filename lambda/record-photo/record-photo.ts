@@ -1,0 +1,253 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { errorName, InvalidInput } from '../shared/errors';
+import type {
+  ImageMetadata,
+  LabelsResult,
+  PhotoStatus,
+  RecordRequest,
+  StepError,
+  ThumbnailResult,
+} from '../shared/model';
+import type { Log } from '../shared/powertools';
+import { describe, imageMetadata, isObject, photoRef, stringField } from '../shared/validate';
+
+export interface RecordDeps {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly log: Log;
+  readonly now?: () => Date;
+}
+
+/** Whether the write happened; false when the record belongs to another execution or is already final. */
+export interface RecordOutcome {
+  readonly written: boolean;
+}
+
+/**
+ * Applies one of the state machine's writes to the photo's record.
+ *
+ * Every write is conditional on the record still belonging to this execution and still being
+ * PROCESSING. The execution name is the last part of the execution ARN (`$$.Execution.Id`), and
+ * start-execution stored it on the record, so: a record deleted meanwhile is not recreated; an
+ * execution overtaken by a re-upload of the same key (which reset the record under a new execution
+ * name) cannot overwrite the newer one; and a final status is written once: a retried or late
+ * write after READY/REJECTED/FAILED is a no-op. A failed condition is therefore an expected outcome,
+ * not an error, and needs no read to explain it (the function has only dynamodb:UpdateItem).
+ */
+export async function recordPhoto(request: RecordRequest, deps: RecordDeps): Promise<RecordOutcome> {
+  const executionName = executionNameFromArn(request.executionId);
+  const fields: Record<string, unknown> = {
+    ...fieldsFor(request),
+    executionId: request.executionId,
+    updatedAt: (deps.now?.() ?? new Date()).toISOString(),
+  };
+  const names: Record<string, string> = { '#executionName': 'executionName', '#status': 'status' };
+  const values: Record<string, unknown> = { ':executionName': executionName, ':processing': 'PROCESSING' };
+  const assignments = Object.entries(fields).map(([field, value], i) => {
+    names[`#f${i}`] = field;
+    values[`:v${i}`] = value;
+    return `#f${i} = :v${i}`;
+  });
+  try {
+    await deps.dynamo.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: { owner: request.photo.owner, photoId: request.photo.photoId },
+        UpdateExpression: `SET ${assignments.join(', ')}`,
+        ConditionExpression: '#executionName = :executionName AND #status = :processing',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return { written: true };
+  } catch (error) {
+    if (
+      error instanceof ConditionalCheckFailedException ||
+      errorName(error) === 'ConditionalCheckFailedException'
+    ) {
+      deps.log.warn('Record not updated: it is gone, already final, or belongs to a newer upload', {
+        owner: request.photo.owner,
+        photoId: request.photo.photoId,
+        action: request.action,
+        executionName,
+      });
+      return { written: false };
+    }
+    throw error;
+  }
+}
+
+const ACTIONS = ['metadata', 'rejected', 'ready', 'failed'] as const;
+
+/** Checks that the event is one of the RecordRequest shapes the state machine sends. */
+export function parseRecordRequest(event: unknown): RecordRequest {
+  const action = isObject(event) ? event.action : undefined;
+  if (!ACTIONS.includes(action as (typeof ACTIONS)[number])) {
+    throw new InvalidInput(
+      `The event's action must be one of ${ACTIONS.join(', ')}, got ${describe(action)}.`,
+    );
+  }
+  const base = {
+    photo: photoRef(isObject(event) ? event.photo : undefined),
+    executionId: stringField(event, 'executionId', 'a RecordRequest with the execution ARN'),
+  };
+  const body = event as Record<string, unknown>;
+  switch (action as (typeof ACTIONS)[number]) {
+    case 'metadata':
+      return {
+        action: 'metadata',
+        ...base,
+        metadata: imageMetadata(body.metadata, "The request's metadata"),
+      };
+    case 'rejected': {
+      const formats = body.supportedFormats;
+      if (!Array.isArray(formats) || !formats.every((f) => typeof f === 'string')) {
+        throw new InvalidInput(
+          `A rejected request needs supportedFormats (a list of format names), got ${describe(formats)}.`,
+        );
+      }
+      return {
+        action: 'rejected',
+        ...base,
+        metadata: imageMetadata(body.metadata, "The request's metadata"),
+        supportedFormats: formats,
+      };
+    }
+    case 'ready': {
+      const results = body.results;
+      const [labels, thumbnail] = Array.isArray(results) ? results : [];
+      if (
+        !isObject(labels) ||
+        !Array.isArray(labels.labels) ||
+        !isObject(thumbnail) ||
+        typeof thumbnail.key !== 'string'
+      ) {
+        throw new InvalidInput(
+          `A ready request needs results [LabelsResult, ThumbnailResult], got ${describe(results)}.`,
+        );
+      }
+      return {
+        action: 'ready',
+        ...base,
+        results: [labels as unknown as LabelsResult, thumbnail as unknown as ThumbnailResult],
+      };
+    }
+    case 'failed': {
+      if (!isObject(body.error)) {
+        throw new InvalidInput(
+          `A failed request needs the caught error { Error, Cause }, got ${describe(body.error)}.`,
+        );
+      }
+      return { action: 'failed', ...base, error: body.error as unknown as StepError };
+    }
+  }
+}
+
+function fieldsFor(request: RecordRequest): Record<string, unknown> {
+  switch (request.action) {
+    case 'metadata':
+      return { metadata: request.metadata };
+    case 'rejected':
+      return {
+        status: 'REJECTED' satisfies PhotoStatus,
+        reason: rejectionReason(request.metadata, request.supportedFormats),
+        metadata: request.metadata,
+      };
+    case 'ready': {
+      const [labels, thumbnail] = request.results;
+      return {
+        status: 'READY' satisfies PhotoStatus,
+        labels: labels.labels,
+        tags: [...new Set(labels.labels.map((label) => label.name.toLowerCase()))],
+        thumbnail,
+        reason: labels.reason ?? null,
+      };
+    }
+    case 'failed':
+      return { status: 'FAILED' satisfies PhotoStatus, reason: failureReason(request.error) };
+  }
+}
+
+/** The execution name from an execution ARN: `arn:…:execution:<machine>:<name>` or `arn:…:express:<machine>:<name>:<id>`. */
+export function executionNameFromArn(arn: string): string {
+  const parts = arn.split(':');
+  if (parts.length < 8 || parts[0] !== 'arn' || !['execution', 'express'].includes(parts[5]) || !parts[7]) {
+    throw new InvalidInput(`executionId must be the execution's ARN ($$.Execution.Id), got "${arn}".`);
+  }
+  return parts[7];
+}
+
+export function rejectionReason(
+  metadata: Pick<ImageMetadata, 'format'>,
+  supportedFormats: readonly string[],
+): string {
+  const accepted = listOf(supportedFormats.map((format) => format.toUpperCase()));
+  return metadata.format
+    ? `Unsupported image type ${metadata.format.toUpperCase()}: this pipeline accepts ${accepted}`
+    : `The file is not an image this pipeline can read; it accepts ${accepted}`;
+}
+
+/** Sentences for errors whose own message (if any) would not tell a person what happened. */
+const FAILURE_SENTENCES: Record<string, string> = {
+  'States.Timeout': 'A step ran past its time limit',
+  'States.HeartbeatTimeout': 'A step stopped reporting progress',
+  'States.TaskFailed': 'A step failed',
+  'States.Permissions': 'A step was not allowed to do its work (missing permission)',
+  'States.Runtime': 'The workflow could not pass data between its steps',
+  'States.DataLimitExceeded': "A step's result was too large for the workflow",
+  'States.BranchFailed': 'One of the parallel steps failed',
+  'Lambda.ServiceException': 'The Lambda service failed to run a step',
+  'Lambda.AWSLambdaException': 'The Lambda service failed to run a step',
+  'Lambda.SdkClientException': 'The Lambda service could not be reached to run a step',
+  'Lambda.TooManyRequestsException': 'Too many steps were running at once and retries ran out',
+  'Lambda.ClientExecutionTimeoutException': 'The Lambda service took too long to run a step',
+  'Lambda.Unknown': 'A step stopped unexpectedly (out of memory or time)',
+  'Sandbox.Timedout': 'A step ran past its time limit',
+  'Runtime.ExitError': 'A step crashed (it may have run out of memory)',
+  ThrottlingException: 'Amazon Rekognition was busy and retries ran out',
+  ProvisionedThroughputExceededException: 'The service was over its capacity and retries ran out',
+  LimitExceededException: 'Amazon Rekognition was over its limits and retries ran out',
+};
+
+const MAX_REASON_LENGTH = 1000;
+
+/**
+ * A person-readable reason from a Catch's error object. On AWS the Cause of a Lambda error is
+ * Lambda's JSON ({"errorType","errorMessage",...}); locally and for States.* errors it is plain
+ * text. Our own errors' messages are already sentences; others get a sentence plus the detail.
+ */
+export function failureReason(error: StepError | undefined): string {
+  const name = typeof error?.Error === 'string' && error.Error.trim() ? error.Error.trim() : undefined;
+  const detail = causeMessage(error?.Cause);
+  const sentence = name ? FAILURE_SENTENCES[name] : undefined;
+  let reason: string;
+  if (sentence) {
+    reason = detail ? `${sentence}: ${detail}` : sentence;
+  } else if (detail) {
+    reason = detail;
+  } else {
+    reason = name ? `Processing failed with ${name}` : 'Processing failed for an unknown reason';
+  }
+  return reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 1)}…` : reason;
+}
+
+function causeMessage(cause: unknown): string {
+  if (typeof cause !== 'string') return '';
+  const trimmed = cause.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(trimmed) as { errorMessage?: unknown };
+      if (typeof parsed.errorMessage === 'string') return parsed.errorMessage.trim();
+    } catch {
+      // Not JSON after all: use the text as it is.
+    }
+  }
+  return trimmed;
+}
+
+function listOf(items: string[]): string {
+  return items.length <= 1
+    ? (items[0] ?? '')
+    : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}

@@ -1,0 +1,46 @@
+/**
+ * Errors a step can end with. Each `name` is a string literal, not the class name, because Step
+ * Functions matches Retry/Catch on it (Lambda reports it as errorType) and a minifier may rename
+ * classes. Messages are sentences for the person reading the photo's record.
+ */
+
+/** The event does not have the shape the state machine or S3 is supposed to send. */
+export class InvalidInput extends Error {
+  override readonly name = 'InvalidInput';
+}
+
+/** A required environment variable is missing or malformed: a deployment (wiring) mistake. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+/** The photo's object is gone, usually deleted between upload and processing. */
+export class ObjectNotFound extends Error {
+  override readonly name = 'ObjectNotFound';
+}
+
+/** The file claims to be an image but its data cannot be decoded. */
+export class CorruptImage extends Error {
+  override readonly name = 'CorruptImage';
+}
+
+/** The image (pixels or bytes) is over the limit the step is sized for. */
+export class ImageTooLarge extends Error {
+  override readonly name = 'ImageTooLarge';
+}
+
+/** Some records of an S3 event could not be started; Lambda's async retry redelivers the event. */
+export class StartExecutionFailed extends Error {
+  override readonly name = 'StartExecutionFailed';
+}
+
+/** The `name` of an SDK (or any) error, for matching service errors without importing their classes. */
+export function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+/** A short, single-line reason from any thrown value, for embedding in a sentence. */
+export function errorReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, ' ').trim() || 'no details';
+}

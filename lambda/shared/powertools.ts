@@ -1,0 +1,27 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+
+// One instance each per execution environment. POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE
+// and POWERTOOLS_LOG_LEVEL (set by the CDK construct) override these defaults.
+export const logger = new Logger({ serviceName: 'image-recognition' });
+export const tracer = new Tracer({ serviceName: 'image-recognition' });
+export const metrics = new Metrics({ serviceName: 'image-recognition', namespace: 'ImageRecognition' });
+
+/** Wraps a handler with the same Powertools middlewares everywhere: context in logs, a trace segment, metrics flushed. */
+export function withPowertools<TEvent, TResult>(
+  handler: (event: TEvent, context: Context) => Promise<TResult>,
+) {
+  return middy(handler)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+}
+
+/** What the cores need from a logger; tests pass a stub, handlers pass `logger`. */
+export type Log = Pick<Logger, 'info' | 'warn' | 'error'>;

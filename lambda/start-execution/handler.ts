@@ -1,0 +1,44 @@
+/**
+ * ImageProcStartExecution: S3 ObjectCreated events under Incoming/ → one PROCESSING record and one
+ * ImageProc execution per uploaded photo.
+ *
+ * Environment:
+ *   TABLE_NAME         the ImageMetadata table
+ *   STATE_MACHINE_ARN  the ImageProc state machine
+ *
+ * Event: S3Event (every record is handled). Returns nothing; throws StartExecutionFailed naming the
+ * keys that could not be started, so Lambda's async retry redelivers the event (idempotent).
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { S3Event } from 'aws-lambda';
+import { dynamoDocumentClient, sfnClient } from '../shared/clients';
+import { requireEnv } from '../shared/env';
+import { logger, metrics, withPowertools } from '../shared/powertools';
+import { readRecords, startAll } from './start-execution';
+
+const deps = {
+  tableName: requireEnv('TABLE_NAME'),
+  stateMachineArn: requireEnv('STATE_MACHINE_ARN'),
+  dynamo: dynamoDocumentClient(),
+  sfn: sfnClient(),
+  log: logger,
+};
+
+export const handler = withPowertools(async (event: S3Event): Promise<void> => {
+  // S3 sends a TestEvent (no Records) when the notification is configured.
+  const { uploads, skipped } = readRecords(Array.isArray(event?.Records) ? event.Records : []);
+  for (const { key, why } of skipped) {
+    logger.info('Record skipped', { key, why });
+  }
+  const outcomes = await startAll(uploads, deps);
+  metrics.addMetric(
+    'ExecutionsStarted',
+    MetricUnit.Count,
+    outcomes.filter((o) => o.status !== 'duplicate').length,
+  );
+  metrics.addMetric(
+    'DuplicateEvents',
+    MetricUnit.Count,
+    outcomes.filter((o) => o.status !== 'started').length,
+  );
+});

@@ -1,0 +1,320 @@
+import { createHash } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { S3EventRecord } from 'aws-lambda';
+import { errorName, errorReason, StartExecutionFailed } from '../shared/errors';
+import { DEFAULT_OWNER, INCOMING_PREFIX, type PhotoRecord, type WorkflowInput } from '../shared/model';
+import type { Log } from '../shared/powertools';
+
+/** One uploaded object, its key decoded, as taken from an S3 event record. */
+export interface Upload {
+  readonly bucket: string;
+  readonly key: string;
+  /** What tells two uploads of the same key apart: the event's sequencer, else the eTag. */
+  readonly version: string;
+  /** ISO 8601, from the event's eventTime. */
+  readonly uploadedAt: string;
+}
+
+export interface StartExecutionDeps {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly sfn: SFNClient;
+  readonly tableName: string;
+  readonly stateMachineArn: string;
+  readonly log: Log;
+  readonly now?: () => Date;
+}
+
+export type StartOutcome =
+  /** A new record (or a re-upload's reset record) and a started execution. */
+  | {
+      readonly status: 'started';
+      readonly owner: string;
+      readonly photoId: string;
+      readonly executionName: string;
+    }
+  /** A duplicated event whose record is still PROCESSING: started again in case the first attempt stopped short. */
+  | {
+      readonly status: 'resumed';
+      readonly owner: string;
+      readonly photoId: string;
+      readonly executionName: string;
+    }
+  /** A duplicated event whose record has already moved on. */
+  | {
+      readonly status: 'duplicate';
+      readonly owner: string;
+      readonly photoId: string;
+      readonly executionName: string;
+    };
+
+/** A record that is not an upload under Incoming/ (or cannot be read), with why. */
+export interface SkippedRecord {
+  readonly key: string;
+  readonly why: string;
+}
+
+const MAX_PHOTO_ID_STEM = 80;
+const CLEAN_STEM = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+/** S3 event keys are form-encoded: `+` is a space, then percent escapes of UTF-8 bytes. */
+export function decodeS3Key(encoded: string): string {
+  return decodeURIComponent(encoded.replace(/\+/g, ' '));
+}
+
+/**
+ * Turns event records into uploads, skipping (with a reason) what is not a photo under Incoming/.
+ * Only a malformed key escape throws, since that record can never be processed.
+ */
+export function readRecords(records: readonly S3EventRecord[]): {
+  uploads: Upload[];
+  skipped: SkippedRecord[];
+} {
+  const uploads: Upload[] = [];
+  const skipped: SkippedRecord[] = [];
+  for (const record of records) {
+    const rawKey = record?.s3?.object?.key;
+    const bucket = record?.s3?.bucket?.name;
+    if (typeof rawKey !== 'string' || typeof bucket !== 'string' || !bucket) {
+      skipped.push({ key: String(rawKey), why: 'the record has no S3 bucket and key' });
+      continue;
+    }
+    if (record.eventName && !record.eventName.startsWith('ObjectCreated:')) {
+      skipped.push({ key: rawKey, why: `${record.eventName} is not an object-created event` });
+      continue;
+    }
+    let key: string;
+    try {
+      key = decodeS3Key(rawKey);
+    } catch {
+      skipped.push({ key: rawKey, why: 'the key is not valid URL encoding' });
+      continue;
+    }
+    if (!key.startsWith(INCOMING_PREFIX)) {
+      skipped.push({ key, why: `the key is not under ${INCOMING_PREFIX}` });
+      continue;
+    }
+    if (key.endsWith('/')) {
+      skipped.push({ key, why: 'the key is a folder marker' });
+      continue;
+    }
+    const eventTime = new Date(record.eventTime);
+    uploads.push({
+      bucket,
+      key,
+      version: record.s3.object.sequencer || record.s3.object.eTag || record.eventTime || '',
+      uploadedAt: Number.isNaN(eventTime.getTime()) ? new Date().toISOString() : eventTime.toISOString(),
+    });
+  }
+  return { uploads, skipped };
+}
+
+/**
+ * Owner and photo id for a key under Incoming/. `Incoming/<owner>/<id>.<ext>` with a clean id keeps
+ * both as they are (the web app uploads that way); anything else (no owner folder, deeper paths,
+ * spaces, unicode) gets a sanitised id made unique by a short hash of the whole key.
+ */
+export function photoIdentity(key: string): { owner: string; photoId: string } {
+  const segments = key.slice(INCOMING_PREFIX.length).split('/');
+  const fileName = segments.pop() ?? '';
+  const owner = segments.length > 0 && segments[0] !== '' ? segments[0] : DEFAULT_OWNER;
+  const folders = segments.slice(1);
+  const stem = fileName.replace(/(?<=.)\.[A-Za-z0-9]{1,10}$/, '');
+  if (folders.length === 0 && stem.length <= MAX_PHOTO_ID_STEM && CLEAN_STEM.test(stem)) {
+    return { owner, photoId: stem };
+  }
+  const readable = slug([...folders, stem].join('_'), MAX_PHOTO_ID_STEM) || 'photo';
+  return { owner, photoId: `${readable}-${shortHash(key)}` };
+}
+
+/**
+ * Step Functions execution name (at most 80 of [A-Za-z0-9_-]): the same upload (bucket, key, sequencer)
+ * always maps to the same name, so a duplicated S3 event cannot start a second execution, while a
+ * re-upload of the key (new sequencer) gets a new one. The readable part helps in the console.
+ */
+export function executionNameFor(upload: Pick<Upload, 'bucket' | 'key' | 'version'>): string {
+  const fileName = upload.key.slice(upload.key.lastIndexOf('/') + 1);
+  const stem = fileName.replace(/\.[^.]*$/, '');
+  const digest = createHash('sha256')
+    .update(`${upload.bucket}\n${upload.key}\n${upload.version}`)
+    .digest('hex');
+  return `${slug(stem, 40) || 'photo'}-${digest.slice(0, 32)}`;
+}
+
+/** Starts the workflow for every upload; one failure does not stop the others, but fails the batch at the end. */
+export async function startAll(
+  uploads: readonly Upload[],
+  deps: StartExecutionDeps,
+): Promise<StartOutcome[]> {
+  const outcomes: StartOutcome[] = [];
+  const failed: string[] = [];
+  for (const upload of uploads) {
+    try {
+      const outcome = await startUpload(upload, deps);
+      deps.log.info('Upload handled', { key: upload.key, ...outcome });
+      outcomes.push(outcome);
+    } catch (error) {
+      deps.log.error('Upload could not be started', { key: upload.key, error });
+      failed.push(upload.key);
+    }
+  }
+  if (failed.length > 0) {
+    throw new StartExecutionFailed(
+      `Could not start processing for ${failed.length} of ${uploads.length} upload(s): ${failed.map((k) => JSON.stringify(k)).join(', ')}. ` +
+        'The event will be retried; already started uploads are not started twice.',
+    );
+  }
+  return outcomes;
+}
+
+/**
+ * Writes the PROCESSING record, then starts the execution. The conditional put is what makes the
+ * function idempotent: it succeeds for a new photo or a re-upload of the same key (different
+ * execution name), and fails for a duplicated event (same name) or for another key that maps to the
+ * same photo id; a consistent read then tells those two apart.
+ */
+export async function startUpload(upload: Upload, deps: StartExecutionDeps): Promise<StartOutcome> {
+  const { owner, photoId: baseId } = photoIdentity(upload.key);
+  const executionName = executionNameFor(upload);
+  // The first id, then (if another key holds it) the same id made unique with a hash of this key.
+  for (const photoId of [baseId, `${baseId}-${shortHash(upload.key)}`]) {
+    const result = { owner, photoId, executionName };
+    if (await putProcessingRecord(upload, result, deps)) {
+      await startExecution(upload, result, deps);
+      return { status: 'started', ...result };
+    }
+    const existing = await getRecord(owner, photoId, deps);
+    if (existing && (existing.originalKey !== upload.key || existing.bucket !== upload.bucket)) {
+      deps.log.warn('Photo id taken by another key; using a distinct id', {
+        key: upload.key,
+        owner,
+        photoId,
+        takenBy: existing.originalKey,
+      });
+      continue;
+    }
+    if (existing?.executionName !== executionName) {
+      // Deleted or reset by a newer upload between our put and get: let the retry look again.
+      throw new Error(`The record ${owner}/${photoId} changed while it was being written; retry.`);
+    }
+    if (existing.status !== 'PROCESSING') {
+      return { status: 'duplicate', ...result };
+    }
+    // Same event again and still PROCESSING: the first attempt may have stopped between put and start.
+    await startExecution(upload, result, deps);
+    return { status: 'resumed', ...result };
+  }
+  throw new Error(`Both ${baseId} and its hashed variant are used by other keys in ${owner}'s photos.`);
+}
+
+async function putProcessingRecord(
+  upload: Upload,
+  ids: { owner: string; photoId: string; executionName: string },
+  deps: StartExecutionDeps,
+): Promise<boolean> {
+  const record: PhotoRecord = {
+    owner: ids.owner,
+    photoId: ids.photoId,
+    bucket: upload.bucket,
+    originalKey: upload.key,
+    status: 'PROCESSING',
+    reason: null,
+    uploadedAt: upload.uploadedAt,
+    updatedAt: (deps.now?.() ?? new Date()).toISOString(),
+    executionName: ids.executionName,
+    executionId: null,
+    metadata: null,
+    labels: [],
+    tags: [],
+    thumbnail: null,
+  };
+  try {
+    await deps.dynamo.send(
+      new PutCommand({
+        TableName: deps.tableName,
+        Item: record,
+        ConditionExpression:
+          'attribute_not_exists(#photoId) OR (#originalKey = :key AND #bucket = :bucket AND #executionName <> :executionName)',
+        ExpressionAttributeNames: {
+          '#photoId': 'photoId',
+          '#originalKey': 'originalKey',
+          '#bucket': 'bucket',
+          '#executionName': 'executionName',
+        },
+        ExpressionAttributeValues: {
+          ':key': upload.key,
+          ':bucket': upload.bucket,
+          ':executionName': ids.executionName,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (
+      error instanceof ConditionalCheckFailedException ||
+      errorName(error) === 'ConditionalCheckFailedException'
+    ) {
+      return false;
+    }
+    throw error;
+  }
+}
+
+async function getRecord(
+  owner: string,
+  photoId: string,
+  deps: StartExecutionDeps,
+): Promise<PhotoRecord | undefined> {
+  const { Item } = await deps.dynamo.send(
+    new GetCommand({ TableName: deps.tableName, Key: { owner, photoId }, ConsistentRead: true }),
+  );
+  return Item as PhotoRecord | undefined;
+}
+
+async function startExecution(
+  upload: Upload,
+  ids: { owner: string; photoId: string; executionName: string },
+  deps: StartExecutionDeps,
+): Promise<void> {
+  const input: WorkflowInput = {
+    bucket: upload.bucket,
+    key: upload.key,
+    owner: ids.owner,
+    photoId: ids.photoId,
+    uploadedAt: upload.uploadedAt,
+  };
+  try {
+    await deps.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: deps.stateMachineArn,
+        name: ids.executionName,
+        input: JSON.stringify(input),
+      }),
+    );
+  } catch (error) {
+    // The name is deterministic, so "already exists" means this very upload is (or was) being processed.
+    if (errorName(error) === 'ExecutionAlreadyExists') {
+      deps.log.info('Execution already exists', {
+        executionName: ids.executionName,
+        detail: errorReason(error),
+      });
+      return;
+    }
+    throw error;
+  }
+}
+
+/** Letters, digits, `_` and `-` only; accents dropped rather than replaced, runs of anything else become `_`. */
+function slug(text: string, maxLength: number): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9_-]+/g, '_')
+    .slice(0, maxLength)
+    .replace(/^_+|_+$/g, '');
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}

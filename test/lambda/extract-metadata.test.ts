@@ -1,0 +1,281 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import sharp from 'sharp';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  captureTime,
+  extractMetadata,
+  jpegHeaderLength,
+} from '../../lambda/extract-metadata/extract-metadata';
+import { ObjectNotFound } from '../../lambda/shared/errors';
+import { exiftoolTruth, fixture, type RangeRead, serveObjects, silentLog } from './helpers';
+
+// The EXIF reader, with a switch to make it throw (its ESM export cannot be spied on).
+const exifrFailure = vi.hoisted(() => ({ error: undefined as Error | undefined }));
+vi.mock('exifr', async (importOriginal) => {
+  const original = (await importOriginal<{ default: { parse: (...args: unknown[]) => Promise<unknown> } }>())
+    .default;
+  const parse = (...args: unknown[]) =>
+    exifrFailure.error ? Promise.reject(exifrFailure.error) : original.parse(...args);
+  return { default: { parse } };
+});
+
+const HEAD = 65_536;
+const FORMAT_BY_EXTENSION: Record<string, string> = { jpg: 'jpeg', png: 'png', tiff: 'tiff', heif: 'heif' };
+/**
+ * Where the pipeline rightly disagrees with exiftool on orientation: the first file's only orientation
+ * is in XMP (not EXIF, and sharp does not apply it); HEIF carries rotation in its own boxes, which
+ * the decoder applies, so sharp reports no EXIF orientation.
+ */
+const ORIENTATION_EXCEPTIONS: Record<string, number | null> = {
+  'broken/invalid-exif-00971.jpg': null,
+  'unsupported/sample.heif': null,
+};
+
+const s3Mock = mockClient(S3Client);
+const s3 = new S3Client({ region: 'eu-west-1' });
+
+/** Inserts `count` APP15 segments of maximal size right after SOI: pushes the frame header past the first read. */
+function withPaddingSegments(jpeg: Buffer, count: number): Buffer {
+  const pad = Buffer.alloc(2 + 2 + 65_533, 0x20);
+  pad.writeUInt16BE(0xffef, 0);
+  pad.writeUInt16BE(65_535, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), ...Array(count).fill(pad), jpeg.subarray(2)]);
+}
+
+describe('extractMetadata', () => {
+  let log: ReturnType<typeof silentLog>;
+  beforeEach(() => {
+    s3Mock.reset();
+    exifrFailure.error = undefined;
+    log = silentLog();
+  });
+
+  const run = async (objects: Record<string, Uint8Array>, key: string) => {
+    const reads = serveObjects(s3Mock, objects);
+    const metadata = await extractMetadata(s3, { bucket: 'photos', key }, log);
+    return { metadata, reads, bytesRead: reads.reduce((sum, read) => sum + read.bytes, 0) };
+  };
+
+  describe.each(exiftoolTruth())('$SourceFile', (truth) => {
+    it('matches exiftool and reads only the head', async () => {
+      // Prepare
+      const bytes = fixture(truth.SourceFile);
+      const orientation =
+        truth.SourceFile in ORIENTATION_EXCEPTIONS
+          ? ORIENTATION_EXCEPTIONS[truth.SourceFile]
+          : (truth.Orientation ?? null);
+      const swapped = (truth.Orientation ?? 1) >= 5;
+
+      // Act
+      const { metadata, reads } = await run({ [truth.SourceFile]: bytes }, truth.SourceFile);
+
+      // Assess
+      expect(metadata).toMatchObject({
+        format: FORMAT_BY_EXTENSION[truth.SourceFile.split('.').pop() as string],
+        width: swapped ? truth.ImageHeight : truth.ImageWidth,
+        height: swapped ? truth.ImageWidth : truth.ImageHeight,
+        orientation,
+        sizeBytes: bytes.length,
+        capturedAt: truth.DateTimeOriginal?.replace(/^(\d{4}):(\d{2}):(\d{2}) /, '$1-$2-$3T') ?? null,
+        make: truth.Make ?? null,
+        model: truth.Model ?? null,
+      });
+      if (truth.GPSLatitude === undefined) {
+        expect(metadata.gps).toBeNull();
+      } else {
+        expect(Math.abs((metadata.gps?.latitude ?? Number.NaN) - truth.GPSLatitude)).toBeLessThan(1e-6);
+        expect(
+          Math.abs((metadata.gps?.longitude ?? Number.NaN) - (truth.GPSLongitude as number)),
+        ).toBeLessThan(1e-6);
+        expect(metadata.gps?.altitude).toBe(truth.GPSAltitude ?? null);
+      }
+      expect(reads).toEqual<RangeRead[]>([
+        { key: truth.SourceFile, range: `bytes=0-${HEAD - 1}`, bytes: Math.min(HEAD, bytes.length) },
+      ]);
+    });
+  });
+
+  it('widens the read to the JPEG frame header when APP segments push it past the first 64 KiB', async () => {
+    // Prepare: three 64 KiB segments before the EXIF and frame header of an 812 KB phone photo.
+    const bytes = withPaddingSegments(fixture('photos/phone-jolla.jpg'), 3);
+    const frameHeaderEnd = jpegHeaderLength(bytes) as number;
+
+    // Act
+    const { metadata, reads, bytesRead } = await run({ 'Incoming/a/p.jpg': bytes }, 'Incoming/a/p.jpg');
+
+    // Assess
+    expect(metadata).toMatchObject({
+      format: 'jpeg',
+      width: 3264,
+      height: 2448,
+      capturedAt: '2014-09-21T16:00:56',
+      make: 'Jolla',
+      sizeBytes: bytes.length,
+    });
+    expect(frameHeaderEnd).toBeGreaterThan(3 * 65_537);
+    expect(bytesRead).toBeGreaterThanOrEqual(frameHeaderEnd);
+    expect(bytesRead).toBeLessThanOrEqual(frameHeaderEnd + 16_384 + 4);
+    expect(reads.length).toBeLessThanOrEqual(5);
+    expect(reads.map((r) => r.range?.split('-')[0])).toEqual([
+      'bytes=0',
+      ...reads.slice(1).map((_, i) => `bytes=${reads.slice(0, i + 1).reduce((s, r) => s + r.bytes, 0)}`),
+    ]);
+  });
+
+  it('never reads past the end of a JPEG whose header fills the whole object', async () => {
+    // Prepare: a small JPEG behind 64 KiB of padding, so the frame header plus margin is beyond the end.
+    const bytes = withPaddingSegments(fixture('exif/canon-40d.jpg'), 1);
+
+    // Act
+    const { metadata, bytesRead } = await run({ k: bytes }, 'k');
+
+    // Assess
+    expect(metadata).toMatchObject({ format: 'jpeg', width: 100, height: 68, make: 'Canon' });
+    expect(bytesRead).toBe(bytes.length);
+  });
+
+  it('reads further for a TIFF whose directory sits after the first 64 KiB', async () => {
+    // Prepare: an uncompressed TIFF; libtiff writes its directory after the pixel data.
+    const tiff = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#336699' } })
+      .tiff({ compression: 'none' })
+      .toBuffer();
+
+    // Act
+    const { metadata, reads } = await run({ 't.tiff': tiff }, 't.tiff');
+
+    // Assess
+    expect(metadata).toMatchObject({ format: 'tiff', width: 300, height: 200, sizeBytes: tiff.length });
+    expect(reads.length).toBeGreaterThan(1);
+  });
+
+  it('returns format null for bytes that are not an image, reading only the head', async () => {
+    // Prepare
+    const text = Buffer.from('not an image\n'.repeat(20_000));
+
+    // Act
+    const { metadata, reads } = await run({ 'notes.jpg': text }, 'notes.jpg');
+
+    // Assess
+    expect(metadata).toEqual({
+      format: null,
+      width: null,
+      height: null,
+      orientation: null,
+      sizeBytes: text.length,
+      capturedAt: null,
+      make: null,
+      model: null,
+      gps: null,
+    });
+    expect(reads).toHaveLength(1);
+  });
+
+  it('returns format null and size 0 for an empty object', async () => {
+    const { metadata } = await run({ empty: new Uint8Array() }, 'empty');
+
+    expect(metadata).toMatchObject({ format: null, sizeBytes: 0 });
+  });
+
+  it('fails when the object is missing', async () => {
+    serveObjects(s3Mock, {});
+
+    const extraction = extractMetadata(s3, { bucket: 'photos', key: 'Incoming/gone.jpg' }, log);
+
+    await expect(extraction).rejects.toThrow(ObjectNotFound);
+    await expect(extraction).rejects.toMatchObject({
+      name: 'ObjectNotFound',
+      message: expect.stringContaining('Incoming/gone.jpg'),
+    });
+  });
+
+  it('leaves out a malformed EXIF block with a warning and still reads the image', async () => {
+    // Prepare: break the TIFF byte order mark inside canon-40d's APP1 ("Exif\0\0II*").
+    const bytes = Buffer.from(fixture('exif/canon-40d.jpg'));
+    bytes.write('ZZ', bytes.indexOf('Exif\0\0') + 6, 'latin1');
+
+    // Act
+    const { metadata } = await run({ k: bytes }, 'k');
+
+    // Assess
+    expect(metadata).toMatchObject({
+      format: 'jpeg',
+      width: 100,
+      height: 68,
+      capturedAt: null,
+      make: null,
+      model: null,
+      gps: null,
+    });
+    expect(log.warn).toHaveBeenCalled();
+  });
+
+  it('returns the metadata without EXIF fields when the EXIF reader throws', async () => {
+    // Prepare
+    exifrFailure.error = new Error('Invalid input argument');
+
+    // Act
+    const { metadata } = await run({ k: fixture('exif/gps-dscn0010.jpg') }, 'k');
+
+    // Assess
+    expect(metadata).toMatchObject({
+      format: 'jpeg',
+      width: 640,
+      height: 480,
+      capturedAt: null,
+      make: null,
+      gps: null,
+    });
+    expect(log.warn).toHaveBeenCalledWith(
+      'Unreadable EXIF left out',
+      expect.objectContaining({ reason: 'Invalid input argument' }),
+    );
+  });
+
+  it('signs GPS south, west and below sea level, and keeps a recorded time offset', async () => {
+    // Prepare: libvips cannot write GPSAltitudeRef, so set its byte (tag 5, type BYTE, count 1) afterwards.
+    const jpeg = await sharp({ create: { width: 120, height: 90, channels: 3, background: '#808080' } })
+      .jpeg()
+      .withExif({
+        IFD0: { Make: '  Acme ', Model: 'Cam 1' },
+        IFD2: { DateTimeOriginal: '2021:02:03 04:05:06', OffsetTimeOriginal: '-03:30' },
+        IFD3: {
+          GPSLatitudeRef: 'S',
+          GPSLatitude: '33/1 51/1 2196/100',
+          GPSLongitudeRef: 'W',
+          GPSLongitude: '70/1 40/1 0/1',
+          GPSAltitudeRef: '0',
+          GPSAltitude: '4235/10',
+        },
+      })
+      .toBuffer();
+    const entry = [Buffer.from('0005000100000001', 'hex'), Buffer.from('0500010001000000', 'hex')]
+      .map((pattern) => jpeg.indexOf(pattern))
+      .find((at) => at >= 0) as number;
+    jpeg[entry + 8] = 1;
+
+    // Act
+    const { metadata } = await run({ k: jpeg }, 'k');
+
+    // Assess
+    expect(metadata.capturedAt).toBe('2021-02-03T04:05:06-03:30');
+    expect(metadata.make).toBe('Acme');
+    expect(metadata.model).toBe('Cam 1');
+    expect(metadata.gps?.latitude).toBeCloseTo(-(33 + 51 / 60 + 21.96 / 3600), 9);
+    expect(metadata.gps?.longitude).toBeCloseTo(-(70 + 40 / 60), 9);
+    expect(metadata.gps?.altitude).toBe(-423.5);
+  });
+});
+
+describe('captureTime', () => {
+  it.each([
+    ['2008:05:30 15:56:01', undefined, '2008-05-30T15:56:01'],
+    ['2008:05:30 15:56:01', '+02:00', '2008-05-30T15:56:01+02:00'],
+    ['2008:05:30 15:56:01', 'garbage', '2008-05-30T15:56:01'],
+    ['0000:00:00 00:00:00', undefined, null],
+    ['    :  :     :  :  ', undefined, null],
+    [undefined, '+02:00', null],
+  ])('%j with offset %j gives %j', (dateTime, offset, expected) => {
+    expect(captureTime(dateTime, offset)).toBe(expected);
+  });
+});

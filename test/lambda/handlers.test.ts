@@ -1,0 +1,113 @@
+/** The thin adapters: environment read at start-up, events validated, cores wired to the shared clients. */
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fixture, serveObjects } from './helpers';
+
+const ENV = {
+  TABLE_NAME: 'ImageMetadata',
+  STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:ImageProc',
+  MAX_LABELS: '10',
+  MIN_CONFIDENCE: '70.5',
+  THUMBNAIL_PREFIX: 'Thumbnails/',
+  THUMBNAIL_MAX_WIDTH: '250',
+  THUMBNAIL_MAX_HEIGHT: '250',
+  MAX_IMAGE_PIXELS: '50000000',
+};
+
+const context = {
+  functionName: 'test',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:test',
+  memoryLimitInMB: '256',
+  awsRequestId: 'request-1',
+  logGroupName: '/aws/lambda/test',
+  logStreamName: 'stream',
+  getRemainingTimeInMillis: () => 30_000,
+} as Context;
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+async function loadHandler(folder: string): Promise<Handler> {
+  vi.resetModules();
+  return ((await import(`../../lambda/${folder}/handler.ts`)) as { handler: Handler }).handler;
+}
+
+describe('handlers', () => {
+  beforeEach(() => {
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+    for (const [name, value] of Object.entries(ENV)) vi.stubEnv(name, value);
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it.each([
+    ['start-execution', 'TABLE_NAME'],
+    ['start-execution', 'STATE_MACHINE_ARN'],
+    ['detect-labels', 'MAX_LABELS'],
+    ['detect-labels', 'MIN_CONFIDENCE'],
+    ['generate-thumbnail', 'THUMBNAIL_PREFIX'],
+    ['generate-thumbnail', 'THUMBNAIL_MAX_WIDTH'],
+    ['generate-thumbnail', 'THUMBNAIL_MAX_HEIGHT'],
+    ['generate-thumbnail', 'MAX_IMAGE_PIXELS'],
+    ['record-photo', 'TABLE_NAME'],
+  ])('%s fails at start-up when %s is missing', async (folder, variable) => {
+    vi.stubEnv(variable, undefined);
+
+    await expect(loadHandler(folder)).rejects.toThrow(`Environment variable ${variable} is not set`);
+  });
+
+  it.each([
+    ['detect-labels', 'MAX_LABELS', 'ten', 'must be a whole number, got "ten"'],
+    ['detect-labels', 'MIN_CONFIDENCE', '101', 'must be from 0 to 100, got 101'],
+    ['generate-thumbnail', 'THUMBNAIL_MAX_WIDTH', '250px', 'must be a whole number'],
+    ['generate-thumbnail', 'THUMBNAIL_PREFIX', 'Thumbnails', "must end with '/'"],
+  ])('%s fails at start-up when %s is %j', async (folder, variable, value, message) => {
+    vi.stubEnv(variable, value);
+
+    await expect(loadHandler(folder)).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: expect.stringContaining(message),
+    });
+  });
+
+  it('extract-metadata returns the metadata of the object in the event', async () => {
+    // Prepare
+    const s3Mock = mockClient(S3Client);
+    serveObjects(s3Mock, { 'Incoming/alice/p1.jpg': fixture('exif/canon-40d.jpg') });
+    const handler = await loadHandler('extract-metadata');
+
+    // Act
+    const metadata = await handler({ bucket: 'photo-repo', key: 'Incoming/alice/p1.jpg' }, context);
+
+    // Assess
+    expect(metadata).toMatchObject({ format: 'jpeg', width: 100, height: 68, make: 'Canon' });
+    s3Mock.restore();
+  });
+
+  it.each([
+    ['extract-metadata', { bucket: 'photo-repo' }, 'The event has no key'],
+    ['generate-thumbnail', { bucket: 'b', key: 'k', owner: 'o' }, 'The event has no photoId'],
+    ['detect-labels', { bucket: 'b', key: 'k' }, "The event's metadata is not ImageMetadata"],
+    ['record-photo', { action: 'ready' }, 'The event has no bucket'],
+  ])('%s fails when the event is %j (InvalidInput)', async (folder, event, message) => {
+    const handler = await loadHandler(folder);
+
+    await expect(handler(event, context)).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringContaining(message),
+    });
+  });
+
+  it('start-execution accepts the S3 test event (no records)', async () => {
+    const handler = await loadHandler('start-execution');
+
+    await expect(
+      handler({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'photo-repo' }, context),
+    ).resolves.toBeUndefined();
+  });
+});

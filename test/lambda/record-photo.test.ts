@@ -1,0 +1,340 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  executionNameFromArn,
+  failureReason,
+  parseRecordRequest,
+  type RecordDeps,
+  recordPhoto,
+} from '../../lambda/record-photo/record-photo';
+import { InvalidInput } from '../../lambda/shared/errors';
+import type {
+  ImageMetadata,
+  PhotoRecord,
+  PhotoRef,
+  RecordRequest,
+  ThumbnailResult,
+} from '../../lambda/shared/model';
+import { FakeTable, silentLog } from './helpers';
+
+const EXECUTION_NAME = 'p1-0123456789abcdef0123456789abcdef';
+const EXECUTION_ID = `arn:aws:states:eu-west-1:123456789012:execution:ImageProc:${EXECUTION_NAME}`;
+const NOW = '2025-03-01T10:00:05.000Z';
+
+const photo: PhotoRef = { bucket: 'photo-repo', key: 'Incoming/alice/p1.jpg', owner: 'alice', photoId: 'p1' };
+const metadata: ImageMetadata = {
+  format: 'jpeg',
+  width: 640,
+  height: 480,
+  orientation: 1,
+  sizeBytes: 161_713,
+  capturedAt: '2008-10-22T16:28:39',
+  make: 'NIKON',
+  model: 'COOLPIX P6000',
+  gps: { latitude: 43.4674483, longitude: 11.8851267, altitude: null },
+};
+const thumbnail: ThumbnailResult = {
+  key: 'Thumbnails/alice/p1.jpg',
+  width: 250,
+  height: 188,
+  format: 'jpeg',
+  sizeBytes: 9000,
+};
+
+const processing: PhotoRecord = {
+  owner: 'alice',
+  photoId: 'p1',
+  bucket: 'photo-repo',
+  originalKey: 'Incoming/alice/p1.jpg',
+  status: 'PROCESSING',
+  reason: null,
+  uploadedAt: '2025-03-01T10:00:00.000Z',
+  updatedAt: '2025-03-01T10:00:01.000Z',
+  executionName: EXECUTION_NAME,
+  executionId: null,
+  metadata: null,
+  labels: [],
+  tags: [],
+  thumbnail: null,
+};
+
+const dynamoMock = mockClient(DynamoDBDocumentClient);
+
+describe('recordPhoto', () => {
+  let table: FakeTable;
+  let deps: RecordDeps;
+
+  beforeEach(() => {
+    dynamoMock.reset();
+    table = new FakeTable(dynamoMock);
+    table.put(processing);
+    deps = {
+      dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })),
+      tableName: 'ImageMetadata',
+      log: silentLog(),
+      now: () => new Date(NOW),
+    };
+  });
+
+  const stored = () => table.get({ owner: 'alice', photoId: 'p1' });
+
+  it('metadata: stores metadata and the execution ARN; status stays PROCESSING', async () => {
+    const outcome = await recordPhoto(
+      { action: 'metadata', photo, executionId: EXECUTION_ID, metadata },
+      deps,
+    );
+
+    expect(outcome).toEqual({ written: true });
+    expect(stored()).toEqual({ ...processing, metadata, executionId: EXECUTION_ID, updatedAt: NOW });
+  });
+
+  it.each([
+    [{ ...metadata, format: 'tiff' }, 'Unsupported image type TIFF: this pipeline accepts JPEG and PNG'],
+    [
+      { ...metadata, format: null },
+      'The file is not an image this pipeline can read; it accepts JPEG and PNG',
+    ],
+  ])('rejected: status REJECTED with a reason for format %j', async (rejectedMetadata, reason) => {
+    await recordPhoto(
+      {
+        action: 'rejected',
+        photo,
+        executionId: EXECUTION_ID,
+        metadata: rejectedMetadata,
+        supportedFormats: ['jpeg', 'png'],
+      },
+      deps,
+    );
+
+    expect(stored()).toEqual({
+      ...processing,
+      status: 'REJECTED',
+      reason,
+      metadata: rejectedMetadata,
+      executionId: EXECUTION_ID,
+      updatedAt: NOW,
+    });
+  });
+
+  it('ready: status READY with labels, lower-case tags, thumbnail, and the labels reason', async () => {
+    // Act
+    await recordPhoto(
+      {
+        action: 'ready',
+        photo,
+        executionId: EXECUTION_ID,
+        results: [
+          {
+            labels: [
+              { name: 'Cat', confidence: 98.5 },
+              { name: 'Pet Animal', confidence: 90 },
+            ],
+            reason: null,
+          },
+          thumbnail,
+        ],
+      },
+      deps,
+    );
+
+    // Assess
+    expect(stored()).toEqual({
+      ...processing,
+      status: 'READY',
+      labels: [
+        { name: 'Cat', confidence: 98.5 },
+        { name: 'Pet Animal', confidence: 90 },
+      ],
+      tags: ['cat', 'pet animal'],
+      thumbnail,
+      reason: null,
+      executionId: EXECUTION_ID,
+      updatedAt: NOW,
+    });
+  });
+
+  it('ready: keeps why there are no labels', async () => {
+    const reason = 'No labels: the image is 32×32 px and Rekognition needs at least 80 px per side';
+
+    await recordPhoto(
+      { action: 'ready', photo, executionId: EXECUTION_ID, results: [{ labels: [], reason }, thumbnail] },
+      deps,
+    );
+
+    expect(stored()).toMatchObject({ status: 'READY', reason, labels: [], tags: [] });
+  });
+
+  it('failed: status FAILED with the errorMessage of a Lambda JSON cause', async () => {
+    const cause = JSON.stringify({
+      errorType: 'CorruptImage',
+      errorMessage: 'The image data is corrupt and cannot be decoded (vipspng: libpng read error).',
+      trace: ['CorruptImage: ...'],
+    });
+
+    await recordPhoto(
+      { action: 'failed', photo, executionId: EXECUTION_ID, error: { Error: 'CorruptImage', Cause: cause } },
+      deps,
+    );
+
+    expect(stored()).toMatchObject({
+      status: 'FAILED',
+      reason: 'The image data is corrupt and cannot be decoded (vipspng: libpng read error).',
+      executionId: EXECUTION_ID,
+    });
+  });
+
+  it('failed: status FAILED with a plain-text cause as it is', async () => {
+    await recordPhoto(
+      {
+        action: 'failed',
+        photo,
+        executionId: EXECUTION_ID,
+        error: {
+          Error: 'ImageTooLarge',
+          Cause: 'The image is 12000×12000 px (144 MP), over the 50 MP limit for thumbnails.',
+        },
+      },
+      deps,
+    );
+
+    expect(stored()).toMatchObject({
+      status: 'FAILED',
+      reason: 'The image is 12000×12000 px (144 MP), over the 50 MP limit for thumbnails.',
+    });
+  });
+
+  it('does not overwrite a final status: a late failure after READY is a no-op', async () => {
+    // Prepare
+    table.put({ ...processing, status: 'READY', thumbnail });
+
+    // Act
+    const outcome = await recordPhoto(
+      { action: 'failed', photo, executionId: EXECUTION_ID, error: { Error: 'States.Timeout' } },
+      deps,
+    );
+
+    // Assess
+    expect(outcome).toEqual({ written: false });
+    expect(stored()).toMatchObject({ status: 'READY', thumbnail });
+    expect(deps.log.warn).toHaveBeenCalled();
+  });
+
+  it('does not touch a record that a re-upload handed to a newer execution', async () => {
+    table.put({ ...processing, executionName: 'p1-newer' });
+
+    const outcome = await recordPhoto(
+      { action: 'metadata', photo, executionId: EXECUTION_ID, metadata },
+      deps,
+    );
+
+    expect(outcome).toEqual({ written: false });
+    expect(stored()).toEqual({ ...processing, executionName: 'p1-newer' });
+  });
+
+  it('does not recreate a deleted record', async () => {
+    table.items.clear();
+
+    const outcome = await recordPhoto(
+      { action: 'failed', photo, executionId: EXECUTION_ID, error: { Error: 'States.Timeout' } },
+      deps,
+    );
+
+    expect(outcome).toEqual({ written: false });
+    expect(table.items.size).toBe(0);
+  });
+
+  it('fails when executionId is not an execution ARN', async () => {
+    await expect(
+      recordPhoto({ action: 'metadata', photo, executionId: 'p1-run', metadata }, deps),
+    ).rejects.toThrow(InvalidInput);
+  });
+});
+
+describe('failureReason', () => {
+  it.each([
+    [{ Error: 'States.Timeout' }, 'A step ran past its time limit'],
+    [
+      { Error: 'States.Timeout', Cause: 'Task timed out after 60.00 seconds' },
+      'A step ran past its time limit: Task timed out after 60.00 seconds',
+    ],
+    [
+      {
+        Error: 'Lambda.Unknown',
+        Cause:
+          '{"errorType":"Runtime.OutOfMemory","errorMessage":"Runtime exited with error: signal: killed"}',
+      },
+      'A step stopped unexpectedly (out of memory or time): Runtime exited with error: signal: killed',
+    ],
+    [
+      {
+        Error: 'ThrottlingException',
+        Cause: '{"errorType":"ThrottlingException","errorMessage":"Rate exceeded"}',
+      },
+      'Amazon Rekognition was busy and retries ran out: Rate exceeded',
+    ],
+    [{ Error: 'ObjectNotFound', Cause: '{not json' }, '{not json'],
+    [{ Error: 'SomethingNew' }, 'Processing failed with SomethingNew'],
+    [{ Error: '', Cause: '' }, 'Processing failed for an unknown reason'],
+    [undefined, 'Processing failed for an unknown reason'],
+  ])('%j → %j', (error, reason) => {
+    expect(failureReason(error as never)).toBe(reason);
+  });
+
+  it('caps very long causes', () => {
+    expect(failureReason({ Error: 'X', Cause: 'y'.repeat(5000) }).length).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('executionNameFromArn', () => {
+  it.each([
+    [`arn:aws:states:eu-west-1:123456789012:execution:ImageProc:${EXECUTION_NAME}`, EXECUTION_NAME],
+    [
+      `arn:aws:states:eu-west-1:123456789012:express:ImageProc:${EXECUTION_NAME}:5a1b6f0e-1111-2222-3333-444455556666`,
+      EXECUTION_NAME,
+    ],
+  ])('%s → the execution name', (arn, name) => {
+    expect(executionNameFromArn(arn)).toBe(name);
+  });
+});
+
+describe('parseRecordRequest', () => {
+  const valid: RecordRequest = { action: 'metadata', photo, executionId: EXECUTION_ID, metadata };
+
+  it('accepts every request shape the state machine sends', () => {
+    const requests: RecordRequest[] = [
+      valid,
+      { action: 'rejected', photo, executionId: EXECUTION_ID, metadata, supportedFormats: ['jpeg', 'png'] },
+      {
+        action: 'ready',
+        photo,
+        executionId: EXECUTION_ID,
+        results: [{ labels: [], reason: null }, thumbnail],
+      },
+      { action: 'failed', photo, executionId: EXECUTION_ID, error: { Error: 'States.ALL', Cause: 'x' } },
+    ];
+
+    for (const request of requests)
+      expect(parseRecordRequest(JSON.parse(JSON.stringify(request)))).toEqual(request);
+  });
+
+  it.each([
+    [
+      'the action is unknown',
+      { ...valid, action: 'deleted' },
+      /action must be one of metadata, rejected, ready, failed/,
+    ],
+    ['the photo has no photoId', { ...valid, photo: { ...photo, photoId: '' } }, /has no photoId/],
+    ['the metadata is missing', { ...valid, metadata: undefined }, /not ImageMetadata/],
+    [
+      'ready has no results',
+      { action: 'ready', photo, executionId: EXECUTION_ID },
+      /results \[LabelsResult, ThumbnailResult\]/,
+    ],
+    ['failed has no error', { action: 'failed', photo, executionId: EXECUTION_ID }, /caught error/],
+  ])('fails when %s', (_, event, message) => {
+    expect(() => parseRecordRequest(event)).toThrow(InvalidInput);
+    expect(() => parseRecordRequest(event)).toThrow(message);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * The photo API's contract: routes, request and response bodies. The API handlers implement it and
+ * the web app (web/) imports these types, so both sides change together.
+ *
+ * Every route needs a signed-in user. On AWS an API Gateway JWT authorizer checks the Cognito token and
+ * the handlers read the user from `requestContext.authorizer.jwt.claims.sub`; the local cloud signs a
+ * local user in and puts the same claim there (a request may name another local user with the
+ * `X-Local-User` header, so isolation is testable locally).
+ *
+ * Errors: `{ "message": "<what was wrong and what to do>" }` with 400 (malformed request), 401 (no
+ * user), 404 (no such photo for this user: another user's photo is 404 too, never 403), 413 (declared
+ * size over the limit).
+ */
+import type { PhotoView } from './photo-view';
+
+export const API_ROUTES = {
+  createUpload: 'POST /photos',
+  listPhotos: 'GET /photos',
+  getPhoto: 'GET /photos/{photoId}',
+  deletePhoto: 'DELETE /photos/{photoId}',
+} as const;
+
+/** POST /photos */
+export interface CreateUploadRequest {
+  /** The file's name on the user's machine; only its extension is used (and kept for display). */
+  fileName: string;
+  /** Must start with `image/`; pinned in the POST policy. */
+  contentType: string;
+  /** Declared size; refused with 413 when over the limit (the POST policy enforces it too). */
+  sizeBytes: number;
+}
+
+/** 201 from POST /photos: a presigned POST straight to PhotoRepo, never through the API. */
+export interface CreateUploadResponse {
+  photoId: string;
+  /** `Incoming/<owner>/<photoId>.<ext>`, pinned by the policy. */
+  key: string;
+  upload: {
+    /** POST a multipart form here: every field below, then `file` last. */
+    url: string;
+    fields: Record<string, string>;
+  };
+  /** ISO 8601: the policy's expiry. */
+  expiresAt: string;
+  /** The largest file the policy accepts, in bytes. */
+  maxBytes: number;
+}
+
+/** A photo in a listing: the pipeline's view plus a short-lived thumbnail URL. */
+export interface PhotoSummary extends PhotoView {
+  thumbnailUrl: string | null;
+}
+
+/** GET /photos?limit=&cursor=&label= : the caller's photos, newest first. */
+export interface ListPhotosResponse {
+  photos: PhotoSummary[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** One step of an execution's path through the state machine. */
+export interface TimelineStep {
+  /** State name, e.g. ExtractImageMetadata. */
+  name: string;
+  /** ASL state type: Task, Choice, Parallel, Succeed, Fail, Pass, ... */
+  type: string;
+  /** ISO 8601 */
+  startedAt: string;
+  /** ISO 8601; null while the step runs. */
+  endedAt: string | null;
+  durationMs: number | null;
+  /** RUNNING; SUCCEEDED; FAILED (the error ended the step); the state machine may then CATCH it. */
+  outcome: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  /** How many times a Task ran (retries included). */
+  attempts: number;
+  error: string | null;
+  cause: string | null;
+}
+
+/** GET /photos/{photoId} */
+export interface PhotoDetail extends PhotoView {
+  urls: {
+    /** Short-lived (5 minutes) presigned GETs; null when the object does not exist. */
+    thumbnail: string | null;
+    original: string;
+  };
+  timeline: TimelineStep[];
+}
+
+export interface ApiError {
+  message: string;
+}

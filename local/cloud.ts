@@ -11,10 +11,12 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { PipelineConfig } from '../lib/config';
 import { LOCAL_ENTRY_METADATA } from '../lib/pipeline-function';
+import { API_PREFIX, routesFrom, startApiGateway } from './api-gateway';
 import { type DynamoEngine, type LocalDynamo, startLocalDynamo } from './dynamodb';
 import { FunctionError, LocalFunction } from './lambda/runtime';
 import { assertPortFree, DEFAULT_PORTS, localCredentials, type PortSettings } from './ports';
 import { type RekognitionServer, startRekognitionServer } from './rekognition/server';
+import { LOCAL_OWNER } from './pipeline-run';
 import { type LocalS3, type NotificationRule, startLocalS3 } from './s3';
 import {
   type LocalStateMachine,
@@ -32,6 +34,8 @@ import {
 } from './template';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Where the local cloud keeps its state unless told otherwise (git-ignored). */
+export const DEFAULT_STATE_DIR = join(REPO_ROOT, '.local-cloud');
 
 export interface LocalCloudOptions {
   /** Where buckets, tables, executions and logs persist between runs. @default '<repo>/.local-cloud' */
@@ -48,11 +52,15 @@ export interface LocalCloudOptions {
   readonly asyncRetryDelayMs?: number;
   /** Execution environments per function. @default 2 (one per core) */
   readonly functionConcurrency?: number;
+  /** The built web app (index.html and assets) to serve at the web URL. @default none: API only */
+  readonly webRoot?: string;
   /** Progress lines. @default nothing */
   readonly log?: (line: string) => void;
 }
 
 export interface LocalCloudEndpoints {
+  /** The web app, with the API under /api; absent when the template has no HTTP API. */
+  web?: string;
   s3: string;
   dynamodb: string;
   stepfunctions: string;
@@ -80,7 +88,7 @@ export interface LocalCloud {
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const host = options.host ?? '127.0.0.1';
   const ports = { ...DEFAULT_PORTS, ...options.ports };
-  const stateDir = resolve(options.stateDir ?? join(REPO_ROOT, '.local-cloud'));
+  const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
   const log = options.log ?? (() => {});
   mkdirSync(stateDir, { recursive: true });
 
@@ -88,6 +96,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   await assertPortFree(host, ports.dynamodb, 'DynamoDB', '--dynamodb-port');
   await assertPortFree(host, ports.stepfunctions, 'Step Functions', '--stepfunctions-port');
   await assertPortFree(host, ports.rekognition, 'Rekognition', '--rekognition-port');
+  await assertPortFree(host, ports.web, 'web app and API', '--web-port');
 
   const started = Date.now();
   const { template, stackName } = synthesize(options.config);
@@ -236,13 +245,36 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
     log(`Functions: ${[...functions.keys()].join(', ')} (logs in ${join(stateDir, 'logs')})`);
 
-    const outputs = Object.fromEntries(
-      Object.entries(template.Outputs ?? {}).map(([key, output]) => [
-        key,
-        String(names.resolve(output.Value)),
-      ]),
-    );
+    const routes = routesFrom(template, names);
+    const api =
+      routes.length > 0
+        ? await startApiGateway({
+            host,
+            port: ports.web,
+            routes,
+            invoke: (functionArn, event) => {
+              const fn = byArn.get(functionArn);
+              if (!fn) throw new Error(`An API route targets ${functionArn}, which is not a function of this template`);
+              return fn.invoke(event);
+            },
+            webRoot: options.webRoot,
+            webConfig: { mode: 'local', apiUrl: API_PREFIX, user: LOCAL_OWNER },
+          })
+        : undefined;
+    if (api) {
+      stoppers.push(api.close);
+      log(`API: ${routes.map((r) => r.routeKey).join(', ')} at ${api.apiUrl}`);
+    }
 
+    // Outputs that only mean something on AWS (a CloudFront URL, a Cognito domain) are left out.
+    const outputs: Record<string, string> = {};
+    for (const [key, output] of Object.entries(template.Outputs ?? {})) {
+      try {
+        outputs[key] = String(names.resolve(output.Value));
+      } catch {}
+    }
+
+    if (api) endpoints.web = api.url;
     return {
       endpoints,
       dynamoEngine: dynamo.engine,

@@ -2,10 +2,11 @@
  * `npm start`: runs the app's synthesized template on this machine until Ctrl-C.
  */
 import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom } from './cli-options';
-import { startLocalCloud } from './cloud';
+import { DEFAULT_STATE_DIR, startLocalCloud } from './cloud';
+import { buildWebApp } from './web-build';
 
 const { values: flags } = parseArgs({ options: CLOUD_FLAGS, allowPositionals: false });
 if (flags.help) {
@@ -18,7 +19,9 @@ if (flags.help) {
 const started = Date.now();
 let cloud: Awaited<ReturnType<typeof startLocalCloud>>;
 try {
-  cloud = await startLocalCloud({ ...cloudOptionsFrom(flags), log: (line) => console.log(`  ${line}`) });
+  const options = cloudOptionsFrom(flags);
+  const webRoot = await buildWebApp(join(resolve(options.stateDir ?? DEFAULT_STATE_DIR), 'web'));
+  cloud = await startLocalCloud({ ...options, webRoot: webRoot ?? undefined, log: (line) => console.log(`  ${line}`) });
 } catch (error) {
   console.error(`Could not start the local cloud: ${(error as Error).message}`);
   process.exit(1);
@@ -33,7 +36,7 @@ writeFileSync(
 
 console.log(`
 Local cloud running (started in ${((Date.now() - started) / 1000).toFixed(1)} s), state in ${cloud.stateDir}
-
+${cloud.endpoints.web ? `\n  Web app              ${cloud.endpoints.web}   <- open this\n  Photo API            ${cloud.endpoints.web}/api\n` : ''}
   PhotoRepo bucket     ${cloud.outputs.PhotoRepoBucketName}
   ImageMetadata table  ${cloud.outputs.ImageMetadataTableName}
   ImageProc            ${cloud.outputs.ImageProcStateMachineArn}

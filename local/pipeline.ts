@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TERMINAL_STATUSES } from '../lambda/shared/photo-view';
 import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom } from './cli-options';
-import { type LocalCloud, startLocalCloud } from './cloud';
+import { DEFAULT_STATE_DIR, type LocalCloud, startLocalCloud } from './cloud';
 import { type PipelineResult, pipelineClients, runPipeline } from './pipeline-run';
 
 const USAGE = `Usage: npm run pipeline -- [--json] [--timeout <seconds>] <file or folder>...
@@ -50,7 +50,7 @@ if (files.length === 0) {
 }
 
 const options = cloudOptionsFrom(flags);
-const stateDir = resolve(options.stateDir ?? new URL('../.local-cloud', import.meta.url).pathname);
+const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
 const progressOut = process.stderr.isTTY ? process.stderr : null;
 
 let cloud: LocalCloud | null = null;

@@ -101,6 +101,19 @@ export class LocalNames implements IntrinsicValues {
       case 'AWS::Logs::LogGroup':
       case 'AWS::IAM::Role':
         return `${this.stackName}-${name}`;
+      // Names of resources the local cloud stands in for rather than creates.
+      case 'AWS::ApiGatewayV2::Api':
+        return 'local';
+      case 'AWS::ApiGatewayV2::Integration':
+      case 'AWS::ApiGatewayV2::Route':
+      case 'AWS::ApiGatewayV2::Authorizer':
+      case 'AWS::ApiGatewayV2::Stage':
+      case 'AWS::Cognito::UserPoolClient':
+      case 'AWS::Cognito::UserPoolDomain':
+      case 'AWS::CloudFront::Distribution':
+        return `local-${name}`;
+      case 'AWS::Cognito::UserPool':
+        return `${LOCAL_REGION}_local`;
       default:
         throw new Error(
           `The local cloud cannot resolve Ref ${name} (${resource?.Type ?? 'not in the template'})`,

@@ -43,9 +43,15 @@ export interface LocalApiGateway {
 export function routesFrom(template: CfnTemplate, names: LocalNames): LocalRoute[] {
   const integrations = new Map(
     resourcesOfType(template, 'AWS::ApiGatewayV2::Integration').map(([logicalId, resource]) => {
-      const props = resource.Properties as { IntegrationType: string; IntegrationUri: unknown; PayloadFormatVersion?: string };
+      const props = resource.Properties as {
+        IntegrationType: string;
+        IntegrationUri: unknown;
+        PayloadFormatVersion?: string;
+      };
       if (props.IntegrationType !== 'AWS_PROXY' || props.PayloadFormatVersion !== '2.0') {
-        throw new Error(`${logicalId}: the local API Gateway runs Lambda proxy integrations with payload format 2.0 only`);
+        throw new Error(
+          `${logicalId}: the local API Gateway runs Lambda proxy integrations with payload format 2.0 only`,
+        );
       }
       return [logicalId, names.resolve<string>(props.IntegrationUri)] as const;
     }),
@@ -54,7 +60,8 @@ export function routesFrom(template: CfnTemplate, names: LocalNames): LocalRoute
     const props = resource.Properties as { RouteKey: string; Target: unknown; AuthorizationType?: string };
     const target = JSON.stringify(props.Target);
     const integrationId = [...integrations.keys()].find((id) => target.includes(`"${id}"`));
-    if (!integrationId) throw new Error(`Route ${props.RouteKey} (${logicalId}) has no Lambda integration in the template`);
+    if (!integrationId)
+      throw new Error(`Route ${props.RouteKey} (${logicalId}) has no Lambda integration in the template`);
     const [method, path] = props.RouteKey.split(' ');
     const parameterNames: string[] = [];
     const pattern = path.replace(/\{([^}+]+)(\+?)\}/g, (_match, name: string, greedy: string) => {
@@ -99,14 +106,20 @@ export async function startApiGateway(options: {
     return staticFile(response, url.pathname);
   }
 
-  async function api(request: IncomingMessage, response: ServerResponse, url: URL, path: string): Promise<void> {
+  async function api(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    path: string,
+  ): Promise<void> {
     const method = request.method ?? 'GET';
     const route =
       options.routes.find((r) => r.method === method && r.matcher.test(path)) ??
       options.routes.find((r) => r.method === 'ANY' && r.matcher.test(path));
     if (!route) return json(response, 404, { message: 'Not Found' });
     const user = String(request.headers[LOCAL_USER_HEADER] ?? LOCAL_OWNER);
-    if (route.authorization === 'JWT' && !LOCAL_USER.test(user)) return json(response, 401, { message: 'Unauthorized' });
+    if (route.authorization === 'JWT' && !LOCAL_USER.test(user))
+      return json(response, 401, { message: 'Unauthorized' });
 
     const body = await readBody(request);
     const match = route.matcher.exec(path)!;
@@ -124,7 +137,10 @@ export async function startApiGateway(options: {
     if (!file.startsWith(options.webRoot) || !existsSync(file) || statSync(file).isDirectory()) {
       file = join(options.webRoot, 'index.html'); // the app routes with location.hash; anything else is the app
     }
-    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+    response.writeHead(200, {
+      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-cache',
+    });
     response.end(readFileSync(file));
   }
 
@@ -158,10 +174,12 @@ function payloadV2(
 ) {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
+    if (value !== undefined && name !== 'cookie')
+      headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  for (const [name, value] of url.searchParams)
+    query[name] = name in query ? `${query[name]},${value}` : value;
   const now = new Date();
   const textual = /^(application\/(json|x-www-form-urlencoded)|text\/)/.test(headers['content-type'] ?? '');
   return {
@@ -174,7 +192,9 @@ function payloadV2(
     queryStringParameters: Object.keys(query).length > 0 ? query : undefined,
     pathParameters:
       route.parameterNames.length > 0
-        ? Object.fromEntries(route.parameterNames.map((name, i) => [name, decodeURIComponent(parameterValues[i])]))
+        ? Object.fromEntries(
+            route.parameterNames.map((name, i) => [name, decodeURIComponent(parameterValues[i])]),
+          )
         : undefined,
     requestContext: {
       accountId: LOCAL_ACCOUNT,

@@ -14,9 +14,9 @@ import { LOCAL_ENTRY_METADATA } from '../lib/pipeline-function';
 import { API_PREFIX, routesFrom, startApiGateway } from './api-gateway';
 import { type DynamoEngine, type LocalDynamo, startLocalDynamo } from './dynamodb';
 import { FunctionError, LocalFunction } from './lambda/runtime';
+import { LOCAL_OWNER } from './pipeline-run';
 import { assertPortFree, DEFAULT_PORTS, localCredentials, type PortSettings } from './ports';
 import { type RekognitionServer, startRekognitionServer } from './rekognition/server';
-import { LOCAL_OWNER } from './pipeline-run';
 import { type LocalS3, type NotificationRule, startLocalS3 } from './s3';
 import {
   type LocalStateMachine,
@@ -85,6 +85,17 @@ export interface LocalCloud {
   close(): Promise<void>;
 }
 
+/** Fails with a message naming the service and the flag when one of the cloud's ports is taken. */
+export async function assertPortsFree(options: Pick<LocalCloudOptions, 'host' | 'ports'>): Promise<void> {
+  const host = options.host ?? '127.0.0.1';
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  await assertPortFree(host, ports.s3, 'S3', '--s3-port');
+  await assertPortFree(host, ports.dynamodb, 'DynamoDB', '--dynamodb-port');
+  await assertPortFree(host, ports.stepfunctions, 'Step Functions', '--stepfunctions-port');
+  await assertPortFree(host, ports.rekognition, 'Rekognition', '--rekognition-port');
+  await assertPortFree(host, ports.web, 'web app and API', '--web-port');
+}
+
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const host = options.host ?? '127.0.0.1';
   const ports = { ...DEFAULT_PORTS, ...options.ports };
@@ -92,11 +103,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const log = options.log ?? (() => {});
   mkdirSync(stateDir, { recursive: true });
 
-  await assertPortFree(host, ports.s3, 'S3', '--s3-port');
-  await assertPortFree(host, ports.dynamodb, 'DynamoDB', '--dynamodb-port');
-  await assertPortFree(host, ports.stepfunctions, 'Step Functions', '--stepfunctions-port');
-  await assertPortFree(host, ports.rekognition, 'Rekognition', '--rekognition-port');
-  await assertPortFree(host, ports.web, 'web app and API', '--web-port');
+  await assertPortsFree(options);
 
   const started = Date.now();
   const { template, stackName } = synthesize(options.config);
@@ -254,7 +261,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             routes,
             invoke: (functionArn, event) => {
               const fn = byArn.get(functionArn);
-              if (!fn) throw new Error(`An API route targets ${functionArn}, which is not a function of this template`);
+              if (!fn)
+                throw new Error(
+                  `An API route targets ${functionArn}, which is not a function of this template`,
+                );
               return fn.invoke(event);
             },
             webRoot: options.webRoot,

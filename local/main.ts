@@ -5,7 +5,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom } from './cli-options';
-import { DEFAULT_STATE_DIR, startLocalCloud } from './cloud';
+import { assertPortsFree, DEFAULT_STATE_DIR, startLocalCloud } from './cloud';
 import { buildWebApp } from './web-build';
 
 const { values: flags } = parseArgs({ options: CLOUD_FLAGS, allowPositionals: false });
@@ -20,8 +20,13 @@ const started = Date.now();
 let cloud: Awaited<ReturnType<typeof startLocalCloud>>;
 try {
   const options = cloudOptionsFrom(flags);
+  await assertPortsFree(options); // before the web build, so a taken port is reported at once
   const webRoot = await buildWebApp(join(resolve(options.stateDir ?? DEFAULT_STATE_DIR), 'web'));
-  cloud = await startLocalCloud({ ...options, webRoot: webRoot ?? undefined, log: (line) => console.log(`  ${line}`) });
+  cloud = await startLocalCloud({
+    ...options,
+    webRoot: webRoot ?? undefined,
+    log: (line) => console.log(`  ${line}`),
+  });
 } catch (error) {
   console.error(`Could not start the local cloud: ${(error as Error).message}`);
   process.exit(1);
@@ -52,7 +57,7 @@ Stop:             Ctrl-C
 
 cloud.rekognition
   .warmUp()
-  .then((ms) => console.log(`  Rekognition stand-in: detector loaded in ${ms} ms`))
+  .then((ms) => console.log(`  Rekognition stand-in: detector loaded in ${Math.round(ms)} ms`))
   .catch((error) =>
     console.error(`  Rekognition stand-in: the detector failed to load: ${(error as Error).message}`),
   );

@@ -24,6 +24,8 @@ const IMAGE_ERRORS = new Set([
   'InvalidImageFormatException',
   'ImageTooLargeException',
   'InvalidS3ObjectException',
+  // What Rekognition answers for an image under 80 px when the pre-check could not tell (no dimensions).
+  'InvalidParameterException',
 ]);
 
 /** Why Rekognition would refuse this image, or null when it is within every limit (unknown dimensions pass). */
@@ -70,7 +72,11 @@ export async function detectLabels(
     const labels = (response.Labels ?? [])
       .filter((label) => typeof label.Name === 'string' && label.Name !== '')
       .map((label) => ({ name: label.Name as string, confidence: label.Confidence ?? 0 }));
-    return { labels, reason: null };
+    const reason =
+      labels.length === 0
+        ? `No labels: Rekognition found nothing it is at least ${settings.minConfidence}% confident about`
+        : null;
+    return { labels, reason };
   } catch (error) {
     const name = errorName(error);
     if (name && IMAGE_ERRORS.has(name)) {

@@ -42,5 +42,9 @@ export function errorName(error: unknown): string | undefined {
 /** A short, single-line reason from any thrown value, for embedding in a sentence. */
 export function errorReason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s+/g, ' ').trim() || 'no details';
+  // libvips repeats a line once per pass over the image ("vipspng: libpng read error" twice): keep one.
+  const lines = [...new Set(message.split('\n').map((line) => line.replace(/\s+/g, ' ').trim()))].filter(
+    Boolean,
+  );
+  return lines.join(' ') || 'no details';
 }

@@ -112,12 +112,23 @@ describe('detectLabels', () => {
   });
 
   it('asks Rekognition when the dimensions are unknown', async () => {
-    rekognitionMock.on(DetectLabelsCommand).resolves({ Labels: [] });
+    rekognitionMock.on(DetectLabelsCommand).resolves({ Labels: [{ Name: 'Cat', Confidence: 91 }] });
 
     const result = await detectLabels(rekognition, photo({ width: null, height: null }), settings);
 
-    expect(result).toEqual({ labels: [], reason: null });
+    expect(result).toEqual({ labels: [{ name: 'Cat', confidence: 91 }], reason: null });
     expect(rekognitionMock.commandCalls(DetectLabelsCommand)).toHaveLength(1);
+  });
+
+  it('says why there are no labels when Rekognition finds nothing confident enough', async () => {
+    rekognitionMock.on(DetectLabelsCommand).resolves({ Labels: [] });
+
+    const result = await detectLabels(rekognition, photo(), settings);
+
+    expect(result).toEqual({
+      labels: [],
+      reason: 'No labels: Rekognition found nothing it is at least 70% confident about',
+    });
   });
 
   it.each([

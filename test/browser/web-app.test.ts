@@ -1,0 +1,181 @@
+/**
+ * The web app in headless Debian Chromium (driven by playwright-core), against the local cloud: what a
+ * person does, through the same upload path (API, presigned POST to S3, the pipeline).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalCloud, startLocalCloud } from '../../local/cloud';
+import { buildWebApp } from '../../local/web-build';
+import { fixturePath } from '../local/fixtures';
+
+const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+
+let cloud: LocalCloud;
+let browser: Browser;
+let page: Page;
+let stateDir: string;
+let files: { photo: string; rotated: string; tiff: string };
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), 'browser-test-'));
+  const webRoot = await buildWebApp(join(stateDir, 'web'));
+  cloud = await startLocalCloud({
+    stateDir,
+    webRoot: webRoot ?? undefined,
+    ports: { web: 0, s3: 0, dynamodb: 0, stepfunctions: 0, rekognition: 0 },
+  });
+  files = {
+    photo: fixturePath('photos/astronaut.png'),
+    rotated: join(stateDir, 'coffee-rotated.jpg'),
+    tiff: fixturePath('unsupported/arbitro.tiff'),
+  };
+  // A landscape photo stored sideways with EXIF orientation 6, as phones write them: it displays (and
+  // must be thumbnailed) upright, 600x400.
+  writeFileSync(
+    files.rotated,
+    await sharp(fixturePath('photos/coffee.png'))
+      .rotate(-90)
+      .jpeg({ quality: 90 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer(),
+  );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  (globalThis as { pageErrors?: string[] }).pageErrors = errors;
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await cloud?.close();
+  if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('the web app', () => {
+  it('uploads three photos and shows what became of each', async () => {
+    await page.goto(cloud.endpoints.web!);
+    await expect(page.getByTestId('current-user').textContent()).resolves.toContain('local-user');
+
+    await page.getByTestId('file-input').setInputFiles([files.photo, files.rotated, files.tiff]);
+
+    await expect.poll(() => page.getByTestId('upload-row').count(), { timeout: 30_000 }).toBe(3);
+    const cards = page.getByTestId('photo-card');
+    await expect.poll(() => cards.count(), { timeout: 60_000 }).toBe(3);
+    // Two READY and the TIFF REJECTED, shown without reloading the page.
+    await expect
+      .poll(
+        async () =>
+          (await cards.evaluateAll((els) => els.map((el) => el.getAttribute('data-status')))).sort(),
+        {
+          timeout: 120_000,
+          intervals: [500],
+        },
+      )
+      .toEqual(['ready', 'ready', 'rejected']);
+
+    const rejected = page.locator('[data-testid=photo-card][data-status=rejected]');
+    await expect(rejected.getByTestId('photo-reason').textContent()).resolves.toMatch(/TIFF/);
+
+    // Thumbnails are upright: the EXIF-rotated coffee photo displays wider than tall.
+    const thumbnailShapes = await page
+      .locator('[data-testid=photo-card][data-status=ready] img')
+      .evaluateAll((images) =>
+        (images as HTMLImageElement[]).map((img) => ({ w: img.naturalWidth, h: img.naturalHeight })),
+      );
+    expect(thumbnailShapes).toHaveLength(2);
+    expect(thumbnailShapes).toContainEqual({ w: 250, h: 167 });
+    expect(thumbnailShapes).toContainEqual({ w: 250, h: 250 });
+
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'gallery.png') });
+  });
+
+  it('opens a photo view with labels, EXIF and the path through the state machine', async () => {
+    const ready = await page.locator('[data-testid=photo-card][data-status=ready]').all();
+    // Open the coffee photo: the one whose thumbnail is landscape.
+    let opened = false;
+    for (const candidate of ready) {
+      const { w, h } = await candidate
+        .locator('img')
+        .evaluate((img) => ({
+          w: (img as HTMLImageElement).naturalWidth,
+          h: (img as HTMLImageElement).naturalHeight,
+        }));
+      if (w > h) {
+        await candidate.click();
+        opened = true;
+        break;
+      }
+    }
+    expect(opened).toBe(true);
+
+    const view = page.getByTestId('photo-view');
+    await expect.poll(() => view.getAttribute('data-status'), { timeout: 30_000 }).toBe('ready');
+    await expect
+      .poll(() => page.getByTestId('photo-labels').textContent(), { timeout: 30_000 })
+      .toMatch(/Cup/);
+    const exif = await page.getByTestId('photo-exif').textContent();
+    expect(exif).toMatch(/600\s*[×x]\s*400/);
+    expect(exif).toMatch(/JPEG/i);
+
+    const machine = page.getByTestId('state-machine');
+    const outcome = (state: string) => machine.locator(`[data-state=${state}]`).getAttribute('data-outcome');
+    for (const state of [
+      'ExtractImageMetadata',
+      'ImageTypeCheck',
+      'StoreImageMetadata',
+      'DetectLabels',
+      'GenerateThumbnail',
+      'RecordReady',
+    ]) {
+      await expect(outcome(state), state).resolves.toBe('succeeded');
+    }
+    await expect(outcome('RecordRejection')).resolves.toBe('skipped');
+    await expect(outcome('RecordFailure')).resolves.toBe('skipped');
+    await expect(page.getByTestId('timeline').locator('tbody tr').count()).resolves.toBeGreaterThanOrEqual(7);
+
+    await page.screenshot({ path: join(SCREENSHOTS, 'photo-view.png'), fullPage: true });
+  });
+
+  it('shows where a rejected photo stopped', async () => {
+    await page.goBack();
+    await page.locator('[data-testid=photo-card][data-status=rejected]').click();
+    const machine = page.getByTestId('state-machine');
+    await expect
+      .poll(() => machine.locator('[data-state=NotSupportedImageType]').getAttribute('data-outcome'), {
+        timeout: 30_000,
+      })
+      .toBe('failed');
+    await expect(
+      machine.locator('[data-state=StoreImageMetadata]').getAttribute('data-outcome'),
+    ).resolves.toBe('skipped');
+  });
+
+  it('deletes a photo', async () => {
+    await page.getByTestId('delete-photo').click();
+    await page.getByTestId('confirm-delete').click();
+    await expect.poll(() => page.getByTestId('photo-card').count(), { timeout: 30_000 }).toBe(2);
+    expect((globalThis as { pageErrors?: string[] }).pageErrors).toEqual([]);
+  });
+});

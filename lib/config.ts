@@ -19,7 +19,11 @@ export type FunctionName =
   | 'extractMetadata'
   | 'recordPhoto'
   | 'detectLabels'
-  | 'generateThumbnail';
+  | 'generateThumbnail'
+  | 'createUpload'
+  | 'listPhotos'
+  | 'getPhoto'
+  | 'deletePhoto';
 
 export interface PipelineConfig {
   /** Name of the CloudFormation stack. @default 'ImageRecognition' */
@@ -56,6 +60,33 @@ export interface PipelineConfig {
    * @default 'retain'
    */
   readonly dataRemovalPolicy: 'retain' | 'destroy';
+  /**
+   * Largest photo a user may upload, in bytes: POST /photos refuses a larger declared size (413) and
+   * the presigned POST policy enforces it on the upload itself. S3 takes at most 5 GiB in one POST.
+   * @default 26_214_400 (25 MiB)
+   */
+  readonly maxUploadBytes: number;
+  readonly api: {
+    /**
+     * Default throttling of every route of the photo API (the stage's default route settings).
+     * @default { burstLimit: 50, rateLimit: 20 }
+     */
+    readonly throttle: {
+      /** Requests that may arrive at once, above the steady rate. */
+      readonly burstLimit: number;
+      /** Steady requests per second. */
+      readonly rateLimit: number;
+    };
+  };
+  readonly auth: {
+    /**
+     * Prefix of the Cognito managed login domain, `https://<prefix>.auth.<region>.amazoncognito.com`.
+     * Prefixes are unique per region across all AWS accounts: lower-case letters, digits and hyphens,
+     * 1-63 characters, and none of the words aws, amazon or cognito.
+     * @default `<stackName in lower case>-<account id>` (see cognitoDomainPrefix)
+     */
+    readonly domainPrefix: string | undefined;
+  };
 }
 
 export const DEFAULT_CONFIG: PipelineConfig = {
@@ -73,10 +104,36 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     // Decoding a 50 MP JPEG needs about 200 MB of pixels plus sharp's working set; 1.5 GB also buys
     // about one full vCPU.
     generateThumbnail: { memoryMb: 1536, timeoutSeconds: 60 },
+    // The API functions read one record or one index page and presign URLs (no network round trip):
+    // small and quick. The timeout stays under API Gateway's 30 s integration limit.
+    createUpload: { memoryMb: 256, timeoutSeconds: 10 },
+    listPhotos: { memoryMb: 256, timeoutSeconds: 10 },
+    getPhoto: { memoryMb: 256, timeoutSeconds: 10 },
+    deletePhoto: { memoryMb: 256, timeoutSeconds: 10 },
   },
   logRetentionDays: 30,
   dataRemovalPolicy: 'retain',
+  maxUploadBytes: 26_214_400,
+  api: { throttle: { burstLimit: 50, rateLimit: 20 } },
+  auth: { domainPrefix: undefined },
 };
+
+/** S3 accepts at most 5 GiB in one POST upload. */
+export const MAX_POST_UPLOAD_BYTES = 5 * 1024 ** 3;
+
+const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const RESERVED_DOMAIN_WORDS = /aws|amazon|cognito/;
+
+/**
+ * The Cognito domain prefix: `auth.domainPrefix`, else `<stackName in lower case>-<accountId>` (the
+ * account id keeps the default unique across accounts; pass `Aws.ACCOUNT_ID` for a deploy-time token).
+ */
+export function cognitoDomainPrefix(config: PipelineConfig, accountId: string): string {
+  if (config.auth.domainPrefix !== undefined) return config.auth.domainPrefix;
+  // 63 characters at most: 12 for the account id, one for the hyphen.
+  const stem = config.stackName.toLowerCase().slice(0, 50).replace(/-+$/, '');
+  return `${stem}-${accountId}`;
+}
 
 /** Valid CloudWatch Logs retention values, in days. */
 const LOG_RETENTION_DAYS = [
@@ -168,6 +225,36 @@ export function validateConfig(config: PipelineConfig): string[] {
   }
   if (config.dataRemovalPolicy !== 'retain' && config.dataRemovalPolicy !== 'destroy') {
     problems.push(`dataRemovalPolicy "${config.dataRemovalPolicy}" must be retain or destroy`);
+  }
+  if (!isInt(config.maxUploadBytes, 1, MAX_POST_UPLOAD_BYTES)) {
+    problems.push(
+      `maxUploadBytes must be a whole number of bytes from 1 to ${MAX_POST_UPLOAD_BYTES} (5 GiB, S3's POST limit), got ${config.maxUploadBytes}`,
+    );
+  }
+  const { burstLimit, rateLimit } = config.api.throttle;
+  if (!isInt(burstLimit, 0, 5000)) {
+    problems.push(`api.throttle.burstLimit must be a whole number from 0 to 5000, got ${burstLimit}`);
+  }
+  if (typeof rateLimit !== 'number' || !Number.isFinite(rateLimit) || rateLimit < 0 || rateLimit > 10000) {
+    problems.push(
+      `api.throttle.rateLimit must be a number of requests per second from 0 to 10000, got ${rateLimit}`,
+    );
+  }
+  const prefix = config.auth.domainPrefix;
+  if (prefix === undefined) {
+    if (RESERVED_DOMAIN_WORDS.test(config.stackName.toLowerCase())) {
+      problems.push(
+        `stackName "${config.stackName}" contains aws, amazon or cognito, which a Cognito domain prefix may not: set auth.domainPrefix`,
+      );
+    }
+  } else if (
+    typeof prefix !== 'string' ||
+    !DOMAIN_PREFIX.test(prefix) ||
+    RESERVED_DOMAIN_WORDS.test(prefix)
+  ) {
+    problems.push(
+      `auth.domainPrefix "${prefix}" must be 1-63 lower-case letters, digits and hyphens (not at either end) without the words aws, amazon or cognito`,
+    );
   }
   return problems;
 }

@@ -11,6 +11,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { INCOMING_PREFIX, THUMBNAIL_PREFIX } from '../lambda/shared/model';
 import type { PipelineConfig } from './config';
+import { acknowledgeCdkHelper } from './nag';
 import { PipelineFunction } from './pipeline-function';
 
 /**
@@ -149,20 +150,7 @@ export class ImageProcessing extends Construct {
     const notificationsHandler = Stack.of(this).node.tryFindChild(
       'BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
     );
-    if (notificationsHandler) {
-      Validations.of(notificationsHandler).acknowledge(
-        {
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          reason:
-            "CDK's own handler that writes the bucket's notification configuration at deploy time; its role is not configurable.",
-        },
-        {
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason:
-            "CDK's own notification handler needs s3:PutBucketNotification; its policy is not configurable.",
-        },
-      );
-    }
+    if (notificationsHandler) acknowledgeCdkHelper(notificationsHandler);
   }
 
   private buildStateMachine(config: PipelineConfig): sfn.StateMachine {

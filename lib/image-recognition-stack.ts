@@ -1,17 +1,22 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { PipelineConfig } from './config';
 import { ImageProcessing } from './image-processing';
+import { PhotoApi } from './photo-api';
 import { PhotoStorage } from './photo-storage';
+import { WebHosting } from './web-hosting';
 
 export interface ImageRecognitionStackProps extends StackProps {
   readonly config: PipelineConfig;
 }
 
-/** The whole app in one stack: storage, the ImageProc workflow and its upload trigger. */
+/** The whole app in one stack: storage, the ImageProc workflow and its upload trigger, the photo API and sign-in, the web app. */
 export class ImageRecognitionStack extends Stack {
   public readonly storage: PhotoStorage;
   public readonly processing: ImageProcessing;
+  public readonly api: PhotoApi;
+  public readonly web: WebHosting;
 
   constructor(scope: Construct, id: string, props: ImageRecognitionStackProps) {
     super(scope, id, props);
@@ -22,9 +27,42 @@ export class ImageRecognitionStack extends Stack {
       photoRepo: this.storage.photoRepo,
       imageMetadata: this.storage.imageMetadata,
     });
+    this.web = new WebHosting(this, 'Web', {
+      accessLogs: this.storage.accessLogs,
+      logRetentionDays: config.logRetentionDays,
+    });
+    this.api = new PhotoApi(this, 'Api', {
+      config,
+      photoRepo: this.storage.photoRepo,
+      imageMetadata: this.storage.imageMetadata,
+      stateMachine: this.processing.stateMachine,
+      allowedOrigins: [this.web.url],
+      callbackUrls: [`${this.web.url}/`],
+      logoutUrls: [`${this.web.url}/`],
+    });
+    // The browser uploads straight to PhotoRepo with the presigned POST: only the web app's origin may.
+    this.storage.photoRepo.addCorsRule({
+      allowedOrigins: [this.web.url],
+      allowedMethods: [s3.HttpMethods.POST],
+      allowedHeaders: ['*'],
+      exposedHeaders: ['ETag'],
+      maxAge: 3000,
+    });
+    this.web.publish({
+      apiUrl: this.api.httpApi.apiEndpoint,
+      region: this.region,
+      userPoolId: this.api.userPool.userPoolId,
+      clientId: this.api.userPoolClient.userPoolClientId,
+      cognitoDomain: this.api.userPoolDomain.baseUrl(),
+    });
 
     new CfnOutput(this, 'PhotoRepoBucketName', { value: this.storage.photoRepo.bucketName });
     new CfnOutput(this, 'ImageMetadataTableName', { value: this.storage.imageMetadata.tableName });
     new CfnOutput(this, 'ImageProcStateMachineArn', { value: this.processing.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'WebAppUrl', { value: this.web.url });
+    new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint });
+    new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'CognitoDomain', { value: this.api.userPoolDomain.baseUrl() });
   }
 }

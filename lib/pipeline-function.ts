@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -17,6 +17,9 @@ export const LOCAL_ENTRY_METADATA = 'LocalCloudEntry';
 
 /** The Metrics namespace every handler publishes to. */
 export const METRICS_NAMESPACE = 'ImageRecognition';
+
+/** The object-level S3 actions a function may be given (never s3:* or bucket-level actions). */
+export type ObjectAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject';
 
 export interface PipelineFunctionProps {
   /** Folder under `lambda/` that holds the handler's `handler.ts`, e.g. 'extract-metadata'. */
@@ -128,10 +131,52 @@ export class PipelineFunction extends NodejsFunction {
     return this;
   }
 
-  /** The given item-level actions on one table; sets TABLE_NAME. */
-  bindTable(table: ITableV2 | { tableName: string; tableArn: string }, actions: string[]): this {
-    this.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
+  /**
+   * Object-level actions (no listing, no bucket actions) under the given prefixes of one bucket; sets
+   * `variable` to the bucket's name.
+   */
+  bindObjects(bucket: IBucket, variable: string, actions: ObjectAction[], prefixes: string[]): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`)),
+      }),
+    );
+    this.addEnvironment(variable, bucket.bucketName);
+    for (const prefix of prefixes) this.acknowledgePrefixWildcard(bucket, prefix);
+    return this;
+  }
+
+  /**
+   * The given item-level actions on one table, and on the named indexes (for Query); sets TABLE_NAME.
+   */
+  bindTable(
+    table: ITableV2 | { tableName: string; tableArn: string },
+    actions: string[],
+    indexes: string[] = [],
+  ): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: [table.tableArn, ...indexes.map((index) => `${table.tableArn}/index/${index}`)],
+      }),
+    );
     this.addEnvironment('TABLE_NAME', table.tableName);
+    return this;
+  }
+
+  /**
+   * Read access to the executions of one state machine (DescribeExecution, GetExecutionHistory). No
+   * variable: the callers find each execution's ARN on the photo's record.
+   */
+  bindReadExecutions(stateMachine: IStateMachine): this {
+    stateMachine.grantExecution(this, 'states:DescribeExecution', 'states:GetExecutionHistory');
+    Validations.of(this.role!).acknowledge({
+      // The grant names the machine as the 7th part of its ARN; cdk-nag shows that intrinsic as JSON.
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${JSON.stringify(this.stack.resolve(Fn.select(6, Fn.split(':', stateMachine.stateMachineArn))))}:*]`,
+      reason:
+        'Execution names are only known at run time; access is limited to reading executions of this one state machine.',
+    });
     return this;
   }
 

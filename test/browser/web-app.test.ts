@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The web app in headless Debian Chromium (driven by playwright-core), against the local cloud: what a
  * person does, through the same upload path (API, presigned POST to S3, the pipeline).
@@ -89,7 +90,7 @@ describe('the web app', () => {
           (await cards.evaluateAll((els) => els.map((el) => el.getAttribute('data-status')))).sort(),
         {
           timeout: 120_000,
-          intervals: [500],
+          interval: 500,
         },
       )
       .toEqual(['ready', 'ready', 'rejected']);
@@ -98,6 +99,12 @@ describe('the web app', () => {
     await expect(rejected.getByTestId('photo-reason').textContent()).resolves.toMatch(/TIFF/);
 
     // Thumbnails are upright: the EXIF-rotated coffee photo displays wider than tall.
+    await expect
+      .poll(
+        () => page.locator('[data-testid=photo-card][data-status=ready][data-thumbnail=loaded]').count(),
+        { timeout: 30_000 },
+      )
+      .toBe(2);
     const thumbnailShapes = await page
       .locator('[data-testid=photo-card][data-status=ready] img')
       .evaluateAll((images) =>
@@ -108,7 +115,7 @@ describe('the web app', () => {
     expect(thumbnailShapes).toContainEqual({ w: 250, h: 250 });
 
     mkdirSync(SCREENSHOTS, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOTS, 'gallery.png') });
+    await page.screenshot({ path: join(SCREENSHOTS, 'gallery.png'), fullPage: true });
   });
 
   it('opens a photo view with labels, EXIF and the path through the state machine', async () => {
@@ -116,12 +123,10 @@ describe('the web app', () => {
     // Open the coffee photo: the one whose thumbnail is landscape.
     let opened = false;
     for (const candidate of ready) {
-      const { w, h } = await candidate
-        .locator('img')
-        .evaluate((img) => ({
-          w: (img as HTMLImageElement).naturalWidth,
-          h: (img as HTMLImageElement).naturalHeight,
-        }));
+      const { w, h } = await candidate.locator('img').evaluate((img) => ({
+        w: (img as HTMLImageElement).naturalWidth,
+        h: (img as HTMLImageElement).naturalHeight,
+      }));
       if (w > h) {
         await candidate.click();
         opened = true;

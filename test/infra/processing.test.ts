@@ -94,7 +94,7 @@ describe('functions', () => {
     const groups = Object.entries(
       synthTemplate({ logRetentionDays: 90 }).findResources('AWS::Logs::LogGroup'),
     );
-    expect(groups.length).toBe(6); // five functions and the state machine
+    expect(groups.length).toBe(12); // nine functions, the state machine, the API access log, the site deployment
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(90);
   });
 

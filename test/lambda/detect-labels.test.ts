@@ -123,7 +123,7 @@ describe('detectLabels', () => {
   it('says why there are no labels when Rekognition finds nothing confident enough', async () => {
     rekognitionMock.on(DetectLabelsCommand).resolves({ Labels: [] });
 
-    const result = await detectLabels(rekognition, photo(), settings);
+    const result = await detectLabels(rekognition, photo({}), settings);
 
     expect(result).toEqual({
       labels: [],

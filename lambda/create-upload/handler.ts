@@ -1,0 +1,29 @@
+/**
+ * CreateUpload (POST /photos): a presigned POST straight to PhotoRepo for one photo of the caller.
+ *
+ * Environment:
+ *   PHOTO_BUCKET      the PhotoRepo bucket
+ *   MAX_UPLOAD_BYTES  the largest upload the policy accepts
+ *
+ * Event: API Gateway HTTP API (payload 2.0) with a JWT authorizer; body CreateUploadRequest. Returns 201
+ * CreateUploadResponse, or 400 / 401 / 413 `{ message }` (see lambda/shared/api.ts).
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { s3Client } from '../shared/clients';
+import { requireEnv, requireIntEnv } from '../shared/env';
+import { type ApiEvent, outcomeMetric } from '../shared/http';
+import { logger, metrics, withPowertools } from '../shared/powertools';
+import { createUpload } from './create-upload';
+
+const deps = {
+  bucket: requireEnv('PHOTO_BUCKET'),
+  maxUploadBytes: requireIntEnv('MAX_UPLOAD_BYTES', { min: 1, max: 5 * 1024 ** 3 }),
+  s3: s3Client(),
+  log: logger,
+};
+
+export const handler = withPowertools(async (event: ApiEvent) => {
+  const response = await createUpload(event, deps);
+  metrics.addMetric(outcomeMetric('UploadsCreated', response), MetricUnit.Count, 1);
+  return response;
+});

@@ -1,0 +1,500 @@
+/**
+ * The gallery: the caller's photos newest first, "Load more" with nextCursor, a label filter, and live
+ * status badges. Polls while photos are processing or uploads are in flight, and touches only the cards
+ * that changed (an image's src is set once per thumbnail, so nothing flickers).
+ */
+import type { PhotoSummary } from '../../lambda/shared/api';
+import { announce } from './announcer';
+import { type ApiClient, ApiError, detailToSummary } from './api';
+import { SignedOutError } from './auth';
+import { statusBadge, updateBadge } from './badge';
+import { h, setAttr, setText } from './dom';
+import { formatDateTime, statusClass } from './format';
+import { type MergeResult, PhotoStore } from './photo-store';
+import { photoHref } from './router';
+
+const PAGE_SIZE = 24;
+/** How long to keep polling for a just-uploaded photo that the API does not list yet. */
+const AWAIT_UPLOADED_MS = 90_000;
+/** Processing photos beyond the first page are refreshed one by one, this many per poll. */
+const MAX_SINGLE_REFRESHES = 6;
+
+interface Card {
+  item: HTMLLIElement;
+  link: HTMLAnchorElement;
+  thumb: HTMLDivElement;
+  img: HTMLImageElement | null;
+  badge: HTMLSpanElement;
+  title: HTMLElement;
+  meta: HTMLElement;
+  body: HTMLElement;
+  reason: HTMLElement | null;
+  /** Which thumbnail the img shows (the S3 key, not the short-lived URL). */
+  thumbKey: string | null;
+  retriedImage: boolean;
+}
+
+export interface GalleryCallbacks {
+  fileNameFor(photoId: string): string | undefined;
+  uploadsActive(): boolean;
+  photoUpdated(photo: PhotoSummary): void;
+  photoRemoved(photoId: string): void;
+  onSignedOut(): void;
+}
+
+export class Gallery {
+  readonly element: HTMLElement;
+  private readonly store = new PhotoStore();
+  private readonly cards = new Map<string, Card>();
+  private readonly grid: HTMLUListElement;
+  private readonly summary: HTMLElement;
+  private readonly notice: HTMLElement;
+  private readonly loadMoreButton: HTMLButtonElement;
+  private readonly filterInput: HTMLInputElement;
+  private readonly clearFilterButton: HTMLButtonElement;
+  private readonly datalist: HTMLDataListElement;
+  private datalistKey = '';
+  private label: string | null = null;
+  private cursor: string | null = null;
+  private pagesLoaded = 0;
+  private loading = false;
+  private loadedOnce = false;
+  /** Bumped on every filter change or reset: answers to older requests are dropped. */
+  private generation = 0;
+  private readonly awaiting = new Map<string, number>();
+  private filterTimer: number | undefined;
+
+  constructor(
+    private readonly api: ApiClient,
+    private readonly callbacks: GalleryCallbacks,
+  ) {
+    this.datalist = h('datalist', { id: 'label-suggestions' });
+    this.filterInput = h('input', {
+      type: 'search',
+      id: 'label-filter',
+      list: 'label-suggestions',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      placeholder: 'e.g. Cat',
+      'data-testid': 'label-filter',
+    });
+    this.clearFilterButton = h(
+      'button',
+      { type: 'button', class: 'button subtle', disabled: true, 'data-testid': 'clear-filter' },
+      'Clear',
+    );
+    const form = h(
+      'form',
+      { class: 'filter', role: 'search', 'aria-label': 'Filter photos by label' },
+      h('label', { for: 'label-filter' }, 'Filter by label'),
+      h('div', { class: 'filter-controls' }, this.filterInput, this.clearFilterButton),
+      this.datalist,
+    );
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.applyFilter(this.filterInput.value);
+    });
+    this.filterInput.addEventListener('input', () => {
+      window.clearTimeout(this.filterTimer);
+      this.clearFilterButton.disabled = this.filterInput.value === '' && this.label === null;
+      this.filterTimer = window.setTimeout(() => this.applyFilter(this.filterInput.value), 400);
+    });
+    this.filterInput.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && this.filterInput.value) {
+        event.preventDefault();
+        event.stopPropagation();
+        this.clearFilter();
+      }
+    });
+    this.clearFilterButton.addEventListener('click', () => {
+      this.clearFilter();
+      this.filterInput.focus();
+    });
+
+    this.summary = h('p', { class: 'gallery-summary', id: 'gallery-summary' });
+    this.notice = h('div', { class: 'notice', role: 'alert', hidden: true });
+    this.grid = h('ul', {
+      class: 'grid',
+      'aria-labelledby': 'gallery-heading',
+      'aria-describedby': 'gallery-summary',
+    });
+    this.loadMoreButton = h(
+      'button',
+      {
+        type: 'button',
+        class: 'button',
+        hidden: true,
+        'data-testid': 'load-more',
+        onclick: () => void this.loadMore(),
+      },
+      'Load more',
+    );
+    this.element = h(
+      'section',
+      { class: 'panel gallery', 'aria-labelledby': 'gallery-heading' },
+      h(
+        'div',
+        { class: 'gallery-head' },
+        h('h2', { id: 'gallery-heading', tabindex: -1 }, 'Your photos'),
+        form,
+      ),
+      this.summary,
+      this.notice,
+      this.grid,
+      h('div', { class: 'gallery-foot' }, this.loadMoreButton),
+    );
+  }
+
+  /** First load, or a full reload (after signing in again). */
+  async reload(): Promise<void> {
+    this.generation++;
+    this.store.clear();
+    for (const card of this.cards.values()) card.item.remove();
+    this.cards.clear();
+    this.cursor = null;
+    this.pagesLoaded = 0;
+    this.loadedOnce = false;
+    this.renderSummary();
+    await this.loadPage(null);
+  }
+
+  needsPolling(): boolean {
+    const now = Date.now();
+    for (const [photoId, deadline] of this.awaiting) {
+      if (deadline < now || this.store.has(photoId)) this.awaiting.delete(photoId);
+    }
+    return this.store.anyProcessing() || this.callbacks.uploadsActive() || this.awaiting.size > 0;
+  }
+
+  /** A just-uploaded photo: poll until the API lists it. */
+  expectPhoto(photoId: string): void {
+    this.awaiting.set(photoId, Date.now() + AWAIT_UPLOADED_MS);
+  }
+
+  /** Fresh data from elsewhere (the photo view). */
+  upsertPhoto(photo: PhotoSummary): void {
+    // Only photos already listed: others (older than the loaded pages, or outside the filter) would show
+    // out of place; polling adds new ones.
+    if (!this.store.has(photo.photoId)) return;
+    this.applyMerge(this.store.upsert([photo]));
+  }
+
+  removePhoto(photoId: string): void {
+    if (this.store.remove(photoId))
+      this.applyMerge({ added: [], changed: [], removed: [photoId], statusChanges: [] });
+    else this.callbacks.photoRemoved(photoId);
+  }
+
+  /** The card link of a photo, to give focus back when returning from its view. */
+  cardLink(photoId: string): HTMLAnchorElement | null {
+    return this.cards.get(photoId)?.link ?? null;
+  }
+
+  /** Re-reads the first page (and processing photos further down) and merges it. */
+  async poll(): Promise<void> {
+    if (this.loading) return;
+    const generation = this.generation;
+    let page: Awaited<ReturnType<ApiClient['listPhotos']>>;
+    try {
+      page = await this.api.listPhotos({ limit: PAGE_SIZE, label: this.label });
+    } catch (error) {
+      this.handleError(error, 'Could not refresh the photos');
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.hideNotice();
+    if (this.pagesLoaded <= 1) this.cursor = page.nextCursor;
+    const result = this.store.mergeFirstPage(page.photos, page.nextCursor === null);
+    this.applyMerge(result);
+
+    const inPage = new Set(page.photos.map((photo) => photo.photoId));
+    const stale = this.store
+      .processingIds()
+      .filter((id) => !inPage.has(id))
+      .slice(0, MAX_SINGLE_REFRESHES);
+    for (const photoId of stale) {
+      try {
+        const detail = await this.api.getPhoto(photoId);
+        if (generation !== this.generation) return;
+        this.applyMerge(this.store.upsert([detailToSummary(detail)]));
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) this.removePhoto(photoId);
+        else if (error instanceof SignedOutError) return this.callbacks.onSignedOut();
+      }
+    }
+  }
+
+  private clearFilter(): void {
+    this.filterInput.value = '';
+    this.applyFilter('');
+  }
+
+  private applyFilter(value: string): void {
+    window.clearTimeout(this.filterTimer);
+    const label = value.trim() || null;
+    this.clearFilterButton.disabled = label === null && this.filterInput.value === '';
+    if (label === this.label) return;
+    this.label = label;
+    void this.reload();
+  }
+
+  private async loadMore(): Promise<void> {
+    if (!this.cursor || this.loading) return;
+    await this.loadPage(this.cursor);
+  }
+
+  private async loadPage(cursor: string | null): Promise<void> {
+    const generation = this.generation;
+    this.loading = true;
+    this.loadMoreButton.disabled = true;
+    this.loadMoreButton.textContent = 'Loading…';
+    this.element.setAttribute('aria-busy', 'true');
+    try {
+      const page = await this.api.listPhotos({ limit: PAGE_SIZE, cursor, label: this.label });
+      if (generation !== this.generation) return;
+      this.hideNotice();
+      this.cursor = page.nextCursor;
+      this.pagesLoaded++;
+      this.loadedOnce = true;
+      this.applyMerge(this.store.upsert(page.photos));
+    } catch (error) {
+      if (generation === this.generation) this.handleError(error, 'Could not load the photos', true);
+    } finally {
+      if (generation === this.generation) {
+        this.loading = false;
+        this.loadMoreButton.disabled = false;
+        this.loadMoreButton.textContent = 'Load more';
+        this.loadMoreButton.hidden = !this.cursor;
+        this.element.removeAttribute('aria-busy');
+        this.renderSummary();
+      }
+    }
+  }
+
+  private handleError(error: unknown, what: string, offerRetry = false): void {
+    if (error instanceof SignedOutError) {
+      this.callbacks.onSignedOut();
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    const retry = offerRetry
+      ? h(
+          'button',
+          { type: 'button', class: 'button subtle', onclick: () => void this.reload() },
+          'Try again',
+        )
+      : null;
+    this.notice.replaceChildren(h('span', {}, `${what}: ${message}`), retry ?? '');
+    this.notice.hidden = false;
+  }
+
+  private hideNotice(): void {
+    if (!this.notice.hidden) {
+      this.notice.hidden = true;
+      this.notice.replaceChildren();
+    }
+  }
+
+  private applyMerge(result: MergeResult): void {
+    for (const photoId of result.removed) {
+      this.cards.get(photoId)?.item.remove();
+      this.cards.delete(photoId);
+      this.callbacks.photoRemoved(photoId);
+    }
+    for (const photoId of [...result.added, ...result.changed]) {
+      const photo = this.store.get(photoId);
+      if (!photo) continue;
+      let card = this.cards.get(photoId);
+      if (!card) {
+        card = this.createCard(photo);
+        this.cards.set(photoId, card);
+      }
+      this.updateCard(card, photo);
+      this.callbacks.photoUpdated(photo);
+    }
+    // Photos the page just uploaded, seen for the first time already finished, are announced too.
+    for (const photoId of result.added) {
+      const photo = this.store.get(photoId);
+      if (photo && this.awaiting.has(photoId)) {
+        this.awaiting.delete(photoId);
+        if (photo.status !== 'PROCESSING') this.announceStatus(photo);
+      }
+    }
+    for (const change of result.statusChanges) {
+      const photo = this.store.get(change.photoId);
+      if (photo && change.from === 'PROCESSING') this.announceStatus(photo);
+    }
+    this.reorder();
+    this.updateDatalist();
+    this.renderSummary();
+  }
+
+  private announceStatus(photo: PhotoSummary): void {
+    const name = this.callbacks.fileNameFor(photo.photoId) ?? 'A photo';
+    const reason = photo.reason ? `: ${photo.reason}` : '.';
+    if (photo.status === 'READY') announce(`${name} is ready.`);
+    else if (photo.status === 'REJECTED') announce(`${name} was rejected${reason}`);
+    else if (photo.status === 'FAILED') announce(`${name} failed${reason}`);
+  }
+
+  private reorder(): void {
+    const photos = this.store.list();
+    let previous: HTMLLIElement | null = null;
+    for (const photo of photos) {
+      const card = this.cards.get(photo.photoId);
+      if (!card) continue;
+      const expectedNext: Element | null = previous
+        ? previous.nextElementSibling
+        : this.grid.firstElementChild;
+      if (expectedNext !== card.item) {
+        if (previous) previous.after(card.item);
+        else this.grid.prepend(card.item);
+      }
+      previous = card.item;
+    }
+  }
+
+  private updateDatalist(): void {
+    const labels = this.store.labels().slice(0, 100);
+    const key = labels.join('\n');
+    if (key === this.datalistKey) return;
+    this.datalistKey = key;
+    this.datalist.replaceChildren(...labels.map((label) => h('option', { value: label })));
+  }
+
+  private renderSummary(): void {
+    const count = this.store.size;
+    let text: string;
+    if (!this.loadedOnce) text = 'Loading photos…';
+    else if (count === 0) {
+      text = this.label ? `No photos labelled “${this.label}”.` : 'No photos yet: upload some above.';
+    } else {
+      const more = this.cursor ? '+' : '';
+      const processing = this.store.processingIds().length;
+      text = `${count}${more} photo${count === 1 ? '' : 's'}${this.label ? ` labelled “${this.label}”` : ''}`;
+      if (processing > 0) text += ` · ${processing} processing`;
+    }
+    setText(this.summary, text);
+  }
+
+  private createCard(photo: PhotoSummary): Card {
+    const badge = statusBadge(photo.status);
+    const title = h('p', { class: 'card-title' });
+    const meta = h('p', { class: 'card-meta' });
+    const body = h('div', { class: 'card-body' }, h('div', { class: 'card-badges' }, badge), title, meta);
+    const thumb = h('div', { class: 'card-thumb' }, placeholder());
+    const link = h(
+      'a',
+      {
+        class: 'card',
+        href: photoHref(photo.photoId),
+        'data-testid': 'photo-card',
+        'data-photo-id': photo.photoId,
+        'data-status': statusClass(photo.status),
+        'data-thumbnail': 'none',
+      },
+      thumb,
+      body,
+    );
+    // Links open on Enter; Space opens the card too, as it would a button.
+    link.addEventListener('keydown', (event) => {
+      if (event.key === ' ' && !event.repeat) {
+        event.preventDefault();
+        link.click();
+      }
+    });
+    const item = h('li', { class: 'grid-item' }, link);
+    return {
+      item,
+      link,
+      thumb,
+      img: null,
+      badge,
+      title,
+      meta,
+      body,
+      reason: null,
+      thumbKey: null,
+      retriedImage: false,
+    };
+  }
+
+  private updateCard(card: Card, photo: PhotoSummary): void {
+    setAttr(card.link, 'data-status', statusClass(photo.status));
+    updateBadge(card.badge, photo.status);
+    const fileName = this.callbacks.fileNameFor(photo.photoId);
+    const labels = photo.labels.map((label) => label.name);
+    const title =
+      labels.length > 0
+        ? labels.slice(0, 3).join(', ')
+        : (fileName ??
+          (photo.status === 'PROCESSING' ? 'Processing…' : photo.status === 'READY' ? 'No labels' : 'Photo'));
+    setText(card.title, title);
+    setAttr(card.title, 'title', title);
+    const format = photo.metadata.format ? `${photo.metadata.format.toUpperCase()} · ` : '';
+    setText(card.meta, `${format}${formatDateTime(photo.uploadedAt)}`);
+
+    const showReason = (photo.status === 'REJECTED' || photo.status === 'FAILED') && photo.reason;
+    if (showReason) {
+      if (!card.reason) {
+        card.reason = h('p', { class: 'card-reason', 'data-testid': 'photo-reason' });
+        card.body.append(card.reason);
+      }
+      setText(card.reason, photo.reason ?? '');
+    } else if (card.reason) {
+      card.reason.remove();
+      card.reason = null;
+    }
+
+    const alt =
+      labels.length > 0 ? `Photo: ${labels.slice(0, 5).join(', ')}` : `Photo ${fileName ?? photo.photoId}`;
+    const key = photo.thumbnail?.key ?? (photo.thumbnailUrl ? photo.thumbnailUrl.split('?')[0] : null);
+    if (photo.thumbnailUrl && key !== card.thumbKey) {
+      card.thumbKey = key;
+      card.retriedImage = false;
+      this.showImage(card, photo.thumbnailUrl, alt);
+    } else if (!photo.thumbnailUrl && card.thumbKey !== null) {
+      card.thumbKey = null;
+      card.img = null;
+      card.thumb.replaceChildren(placeholder());
+      setAttr(card.link, 'data-thumbnail', 'none');
+    }
+    if (card.img) setAttr(card.img, 'alt', alt);
+  }
+
+  private showImage(card: Card, url: string, alt: string): void {
+    // Eager: a page is 24 small thumbnails, and a lazy image could outlive its presigned URL.
+    const img = h('img', { alt, decoding: 'async', class: 'loading' });
+    setAttr(card.link, 'data-thumbnail', 'loading');
+    img.addEventListener('load', () => {
+      img.classList.remove('loading');
+      setAttr(card.link, 'data-thumbnail', 'loaded');
+      for (const child of [...card.thumb.children]) if (child !== img) child.remove();
+    });
+    img.addEventListener('error', () => {
+      // The presigned URL may have expired before a lazy image loaded: retry once with the freshest one.
+      const fresh = this.store.get(card.link.dataset.photoId ?? '')?.thumbnailUrl;
+      if (!card.retriedImage && fresh && fresh !== img.src) {
+        card.retriedImage = true;
+        img.src = fresh;
+        return;
+      }
+      img.remove();
+      if (card.img === img) card.img = null;
+      setAttr(card.link, 'data-thumbnail', 'none');
+      if (!card.thumb.querySelector('.thumb-placeholder')) card.thumb.append(placeholder());
+    });
+    card.img?.remove();
+    card.img = img;
+    card.thumb.append(img);
+    img.src = url;
+  }
+}
+
+function placeholder(): HTMLElement {
+  return h(
+    'div',
+    { class: 'thumb-placeholder', 'aria-hidden': 'true' },
+    h('span', { class: 'thumb-placeholder-icon' }, '▣'),
+  );
+}

@@ -131,7 +131,10 @@ export async function startApiGateway(options: {
   }
 
   function staticFile(response: ServerResponse, pathname: string): void {
-    if (!options.webRoot) return json(response, 404, { message: 'The web app is not built' });
+    if (!options.webRoot) {
+      json(response, 404, { message: 'The web app is not built' });
+      return;
+    }
     const relative = normalize(decodeURIComponent(pathname)).replace(/^(\.\.[/\\])+/, '');
     let file = join(options.webRoot, relative);
     if (!file.startsWith(options.webRoot) || !existsSync(file) || statSync(file).isDirectory()) {

@@ -10,7 +10,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { INCOMING_PREFIX, type PhotoRecord } from '../lambda/shared/model';
-import { type PhotoView, TERMINAL_STATUSES, toPhotoView } from '../lambda/shared/photo-view';
+import { EMPTY_METADATA, type PhotoView, TERMINAL_STATUSES, toPhotoView } from '../lambda/shared/photo-view';
 
 /** The owner photos uploaded from this machine belong to; the local web app signs in as this user. */
 export const LOCAL_OWNER = 'local-user';
@@ -164,17 +164,7 @@ function notStarted(photoId: string, key: string): PhotoView {
     key,
     status: 'PROCESSING',
     reason: 'No record was written: the upload event did not start the pipeline in time',
-    metadata: {
-      format: null,
-      width: null,
-      height: null,
-      orientation: null,
-      sizeBytes: null,
-      capturedAt: null,
-      make: null,
-      model: null,
-      gps: null,
-    },
+    metadata: EMPTY_METADATA,
     labels: [],
     thumbnail: null,
     execution: { name: '', status: null, durationMs: null },

@@ -1,4 +1,4 @@
-import type { ImageMetadata, PhotoRecord, PhotoStatus } from './model';
+import type { PhotoRecord, PhotoStatus } from './model';
 
 /** A photo as users see it: `npm run pipeline -- --json` prints it; the API serves it. */
 export interface PhotoView {
@@ -29,7 +29,8 @@ export interface ExecutionSummary {
   stopDate?: Date;
 }
 
-const EMPTY_METADATA: Omit<ImageMetadata, 'sizeBytes'> & { sizeBytes: number | null } = {
+/** A view's metadata before (or without) extraction: every field null. */
+export const EMPTY_METADATA: PhotoView['metadata'] = {
   format: null,
   width: null,
   height: null,

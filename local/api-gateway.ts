@@ -196,7 +196,7 @@ function payloadV2(
     pathParameters:
       route.parameterNames.length > 0
         ? Object.fromEntries(
-            route.parameterNames.map((name, i) => [name, decodeURIComponent(parameterValues[i])]),
+            route.parameterNames.map((name, i) => [name, decodePathValue(parameterValues[i])]),
           )
         : undefined,
     requestContext: {
@@ -224,6 +224,16 @@ function payloadV2(
     body: body.length > 0 ? (textual ? body.toString('utf8') : body.toString('base64')) : undefined,
     isBase64Encoded: body.length > 0 && !textual,
   };
+}
+
+/** A path parameter as the function sees it: decoded, or as sent when it is not valid percent-encoding
+ * (`%ZZ`), so the function's own validation answers instead of the gateway failing with a 500. */
+function decodePathValue(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 /** How API Gateway turns a 2.0 function result into a response. */

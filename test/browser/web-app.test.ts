@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud';
@@ -177,6 +177,105 @@ describe('the web app', () => {
     ).resolves.toBe('skipped');
   });
 
+  it('can be used with the keyboard alone', async () => {
+    // A fresh load of the gallery: focus starts at the top of the page.
+    await page.goto(cloud.endpoints.web!);
+    // The pointer off the cards: a hover shadow must not pass for a focus ring.
+    await page.mouse.move(0, 0);
+    const cards = page.getByTestId('photo-card');
+    await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(3);
+
+    // Tab reaches "Choose photos…", which shows where the focus is.
+    const choose = page.getByRole('button', { name: /Choose photos/ });
+    await expect(tabUntil(choose, 10)).resolves.toBe(true);
+    expect(await focusRing(choose)).toMatchObject({ focused: true, visible: true });
+
+    // Further on, a photo card; Enter opens its view.
+    const card = page.locator('[data-testid=photo-card]:focus');
+    await expect(tabUntil(card, 15)).resolves.toBe(true);
+    expect(await focusRing(card)).toMatchObject({ focused: true, visible: true });
+    const photoId = await card.getAttribute('data-photo-id');
+    expect(photoId).toBeTruthy();
+    await page.keyboard.press('Enter');
+    const view = page.getByTestId('photo-view');
+    await expect.poll(() => view.isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(new URL(page.url()).hash).toBe(`#/photos/${photoId}`);
+    await expect.poll(() => page.locator('#photo-title').textContent(), { timeout: 30_000 }).not.toBe('');
+    // Focus moved into the view, so the next Tab is inside it.
+    await expect(view.evaluate((el) => el.contains(document.activeElement))).resolves.toBe(true);
+
+    // Escape: back to the gallery, focus on the card that was opened.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => view.isHidden(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => cards.first().isVisible()).toBe(true);
+    expect(new URL(page.url()).hash).not.toMatch(/^#\/photos\//);
+    await expect
+      .poll(() => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.photoId))
+      .toBe(photoId);
+
+    // Leave the rejected photo open for the delete test below, again with the keyboard.
+    await page.locator('[data-testid=photo-card][data-status=rejected]').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => view.getAttribute('data-status'), { timeout: 30_000 }).toBe('rejected');
+  });
+
+  it('fits a phone: the gallery in two columns, the photo view without sideways scrolling', async () => {
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const errors: string[] = [];
+    phone.on('pageerror', (error) => errors.push(error.message));
+    phone.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    try {
+      await phone.goto(cloud.endpoints.web!);
+      const cards = phone.getByTestId('photo-card');
+      await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(3);
+      await expect
+        .poll(
+          () => phone.locator('[data-testid=photo-card][data-status=ready][data-thumbnail=loaded]').count(),
+          { timeout: 30_000 },
+        )
+        .toBe(2);
+
+      // Two columns: the first two cards side by side, the third on the next row.
+      const boxes = await cards.evaluateAll((els) =>
+        (els as HTMLElement[]).map((el) => ({
+          top: el.offsetTop,
+          left: el.offsetLeft,
+          width: el.offsetWidth,
+        })),
+      );
+      expect(boxes[0].top).toBe(boxes[1].top);
+      expect(boxes[1].left).toBeGreaterThan(boxes[0].left);
+      expect(boxes[2].top).toBeGreaterThan(boxes[0].top);
+      expect(boxes[2].left).toBe(boxes[0].left);
+      expect(await horizontalOverflow(phone)).toEqual({
+        overflows: false,
+        scrollWidth: 390,
+        innerWidth: 390,
+      });
+      await phone.screenshot({ path: join(SCREENSHOTS, 'phone-gallery.png'), fullPage: true });
+
+      // The photo view, with the state machine and the timeline, fits the width too.
+      await phone.locator('[data-testid=photo-card][data-status=ready]').first().tap();
+      const view = phone.getByTestId('photo-view');
+      await expect.poll(() => view.getAttribute('data-status'), { timeout: 30_000 }).toBe('ready');
+      await expect
+        .poll(() => phone.getByTestId('timeline').locator('tbody tr').count(), { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(7);
+      await expect(phone.getByTestId('state-machine').isVisible()).resolves.toBe(true);
+      expect(await horizontalOverflow(phone)).toMatchObject({ overflows: false, innerWidth: 390 });
+      expect(errors).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('deletes a photo', async () => {
     await page.getByTestId('delete-photo').click();
     await page.getByTestId('confirm-delete').click();
@@ -184,3 +283,34 @@ describe('the web app', () => {
     expect((globalThis as { pageErrors?: string[] }).pageErrors).toEqual([]);
   });
 });
+
+/** Presses Tab until `target` has the focus; false when it did not get it within `maxPresses`. */
+async function tabUntil(target: Locator, maxPresses: number): Promise<boolean> {
+  for (let i = 0; i < maxPresses; i++) {
+    await page.keyboard.press('Tab');
+    if ((await target.count()) === 1 && (await target.evaluate((el) => el === document.activeElement)))
+      return true;
+  }
+  return false;
+}
+
+/** Whether the element has the focus and shows it: an outline or a box shadow. */
+function focusRing(target: Locator): Promise<{ focused: boolean; visible: boolean; style: string }> {
+  return target.evaluate((el) => {
+    const style = getComputedStyle(el);
+    const outline = style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) > 0;
+    return {
+      focused: el === document.activeElement,
+      visible: outline || style.boxShadow !== 'none',
+      style: `outline: ${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}; box-shadow: ${style.boxShadow}`,
+    };
+  });
+}
+
+function horizontalOverflow(target: Page) {
+  return target.evaluate(() => ({
+    overflows: document.documentElement.scrollWidth > window.innerWidth,
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+}

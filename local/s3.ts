@@ -4,7 +4,18 @@
  * invoked asynchronously with Lambda's async retries.
  */
 import { mkdirSync } from 'node:fs';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import busboy from 'busboy';
 import S3rver from 's3rver';
+import { localCredentials } from './ports';
+import { checkPostPolicy, PostPolicyError, s3ErrorXml } from './s3-post-policy';
 
 export interface NotificationRule {
   bucket: string;
@@ -51,14 +62,17 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   mkdirSync(options.directory, { recursive: true });
   const server = new S3rver({
     address: options.host,
-    port: options.port,
+    // s3rver listens on a private port; the front server below takes the S3 port and checks POST policies.
+    port: 0,
     directory: options.directory,
     silent: true,
     // Path-style only: the SDK addresses loopback IPs path-style.
     vhostBuckets: false,
     configureBuckets: options.buckets.map((name) => ({ name, configs: [CORS_FOR_LOCAL_WEB_APP] })),
   });
-  const { port } = (await server.run()) as { port: number };
+  const { port: s3rverPort } = (await server.run()) as { port: number };
+  const front = await startPolicyFront(options.host, options.port, s3rverPort);
+  const port = (front.address() as AddressInfo).port;
 
   const inFlight = new Set<Promise<void>>();
   const delivered: { functionArn: string; event: unknown }[] = [];
@@ -94,10 +108,122 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     redeliver: ({ functionArn, event }) => deliver(functionArn, event),
     async close() {
       closed = true;
+      await new Promise<void>((resolve) => {
+        front.close(() => resolve());
+        front.closeAllConnections();
+      });
       await server.close();
     },
   };
 }
+
+/**
+ * A proxy in front of s3rver that refuses browser POST uploads S3 would refuse (see s3-post-policy.ts)
+ * and passes everything else through unchanged.
+ */
+async function startPolicyFront(host: string, port: number, s3rverPort: number): Promise<Server> {
+  const forward = (request: IncomingMessage, response: ServerResponse, body?: Buffer) => {
+    const upstream = httpRequest(
+      { host, port: s3rverPort, method: request.method, path: request.url, headers: request.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    upstream.on('error', (error) => {
+      response.writeHead(502);
+      response.end(String(error));
+    });
+    if (body) upstream.end(body);
+    else request.pipe(upstream);
+  };
+
+  const front = createServer((request, response) => {
+    const bucket = /^\/([^/?]+)\/?(\?|$)/.exec(request.url ?? '')?.[1];
+    const isFormUpload =
+      request.method === 'POST' &&
+      bucket &&
+      /^multipart\/form-data/i.test(request.headers['content-type'] ?? '');
+    if (!isFormUpload) {
+      forward(request, response);
+      return;
+    }
+    readFormUpload(request)
+      .then(({ body, fields, fileSize }) => {
+        try {
+          checkPostPolicy(
+            { bucket: decodeURIComponent(bucket), fields, fileSize },
+            localCredentials.secretAccessKey,
+          );
+        } catch (error) {
+          if (!(error instanceof PostPolicyError)) throw error;
+          // S3 answers CORS on errors too, so the browser can read why.
+          const origin = request.headers.origin;
+          response.writeHead(error.status, {
+            'content-type': 'application/xml',
+            ...(origin
+              ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'ETag' }
+              : {}),
+          });
+          response.end(s3ErrorXml(error));
+          return;
+        }
+        forward(request, response, body);
+      })
+      .catch((error: Error) => {
+        response.writeHead(400, { 'content-type': 'application/xml' });
+        response.end(
+          s3ErrorXml(
+            new PostPolicyError(
+              'MalformedPOSTRequest',
+              400,
+              `The body of your POST request is not well-formed multipart/form-data: ${error.message}`,
+            ),
+          ),
+        );
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', reject);
+    front.listen(port, host, () => resolve());
+  });
+  return front;
+}
+
+/** Buffers a multipart upload and reads its fields and the file's size. */
+async function readFormUpload(
+  request: IncomingMessage,
+): Promise<{ body: Buffer; fields: Record<string, string>; fileSize: number }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM_BYTES)
+      throw new Error(`the local S3 takes POST uploads up to ${MAX_FORM_BYTES / 1024 / 1024} MB`);
+    chunks.push(chunk as Buffer);
+  }
+  const body = Buffer.concat(chunks);
+  const fields: Record<string, string> = {};
+  let fileSize = 0;
+  await new Promise<void>((resolve, reject) => {
+    const parser = busboy({ headers: request.headers, limits: { fieldSize: 1024 * 1024 } });
+    parser.on('field', (name, value) => {
+      fields[name] = value;
+    });
+    parser.on('file', (_name, stream) => {
+      stream.on('data', (data: Buffer) => {
+        fileSize += data.length;
+      });
+    });
+    parser.on('close', resolve);
+    parser.on('error', reject);
+    parser.end(body);
+  });
+  return { body, fields, fileSize };
+}
+
+/** Larger than any upload the app's policies allow, small enough to buffer. */
+const MAX_FORM_BYTES = 256 * 1024 * 1024;
 
 function matchingRules(rules: NotificationRule[], record: S3rverRecord): NotificationRule[] {
   const eventName = `s3:${record.eventName}`;

@@ -439,9 +439,68 @@ describe('a malformed request', () => {
 });
 
 describe('the presigned POST policy', () => {
-  // s3rver, the local S3, does not check POST policies (its POST handler skips the `policy` field as
-  // unimplemented) nor signatures, so a changed key, size or type cannot be shown refused locally.
-  // What can be checked is what real S3 enforces: the policy the API signs and its signature.
+  /** A fresh presigned POST for alice, and a way to send it with some fields or the file changed. */
+  async function tamperedUpload(change: { fields?: Record<string, string>; bytes?: Buffer; type?: string }) {
+    const bytes = readFileSync(fixturePath('photos/cat.jpg'));
+    const reply = await call<CreateUploadResponse>('alice', 'POST', '/photos', {
+      fileName: 'cat.jpg',
+      contentType: 'image/jpeg',
+      sizeBytes: bytes.length,
+    });
+    expect(reply.status, reply.text).toBe(201);
+    const created = reply.body;
+    const form = new FormData();
+    for (const [name, value] of Object.entries({ ...created.upload.fields, ...change.fields }))
+      form.append(name, value);
+    form.append(
+      'file',
+      new Blob([new Uint8Array(change.bytes ?? bytes)], { type: change.type ?? 'image/jpeg' }),
+      'cat.jpg',
+    );
+    const answer = await fetch(created.upload.url, { method: 'POST', body: form });
+    return { created, status: answer.status, text: await answer.text() };
+  }
+
+  it('refuses a form whose key is not the one the API handed out, and stores nothing there', async () => {
+    const stolenKey = 'Incoming/bob/planted.jpg';
+    const { status, text } = await tamperedUpload({ fields: { key: stolenKey } });
+    expect(status).toBe(403);
+    expect(text).toMatch(/<Code>AccessDenied<\/Code>.*Policy Condition failed.*\$key/s);
+    expect(await objectExists(stolenKey)).toBe(false);
+  });
+
+  it('refuses a content type that is not an image', async () => {
+    const { created, status, text } = await tamperedUpload({
+      fields: { 'Content-Type': 'text/html' },
+      type: 'text/html',
+    });
+    expect(status).toBe(403);
+    expect(text).toMatch(/Policy Condition failed/);
+    expect(await objectExists(created.key)).toBe(false);
+  });
+
+  it('refuses a file over the size limit with EntityTooLarge', async () => {
+    const { created } = await tamperedUpload({ bytes: Buffer.alloc(1) }); // learn maxBytes, upload a tiny file
+    const { status, text } = await tamperedUpload({ bytes: Buffer.alloc(created.maxBytes + 1) });
+    expect(status).toBe(400);
+    expect(text).toMatch(/<Code>EntityTooLarge<\/Code>/);
+  });
+
+  it('refuses a form whose policy was altered after signing', async () => {
+    const { created } = await tamperedUpload({ bytes: Buffer.alloc(1) });
+    const policy = JSON.parse(Buffer.from(created.upload.fields.Policy, 'base64').toString('utf8')) as {
+      conditions: unknown[];
+    };
+    policy.conditions = policy.conditions.map((c) =>
+      Array.isArray(c) && c[0] === 'content-length-range' ? [c[0], 1, 10 ** 10] : c,
+    );
+    const { status, text } = await tamperedUpload({
+      fields: { Policy: Buffer.from(JSON.stringify(policy)).toString('base64') },
+    });
+    expect(status).toBe(403);
+    expect(text).toMatch(/SignatureDoesNotMatch/);
+  });
+
   it(
     'is signed, expires with the answer, and pins the key, the size range and an image type',
     async () => {

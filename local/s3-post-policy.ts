@@ -53,7 +53,7 @@ export function checkPostPolicy(upload: PostUpload, secretAccessKey: string, now
   }
 
   const covered = new Set<string>();
-  const valueOf = (field: string) => (field === 'bucket' ? upload.bucket : fields.get(field));
+  const fieldValue = (field: string) => (field === 'bucket' ? upload.bucket : fields.get(field));
   for (const condition of policy.conditions ?? []) {
     if (Array.isArray(condition)) {
       const [operator, first, second] = condition;
@@ -77,7 +77,7 @@ export function checkPostPolicy(upload: PostUpload, secretAccessKey: string, now
       }
       const field = String(first).replace(/^\$/, '').toLowerCase();
       covered.add(field);
-      const value = valueOf(field) ?? '';
+      const value = fieldValue(field) ?? '';
       const holds =
         operator.toLowerCase() === 'eq'
           ? value === second
@@ -87,7 +87,7 @@ export function checkPostPolicy(upload: PostUpload, secretAccessKey: string, now
       for (const [name, expected] of Object.entries(condition)) {
         const field = name.toLowerCase();
         covered.add(field);
-        if (valueOf(field) !== expected) throw conditionFailed(['eq', `$${name}`, expected]);
+        if (fieldValue(field) !== expected) throw conditionFailed(['eq', `$${name}`, expected]);
       }
     }
   }
@@ -146,6 +146,6 @@ function conditionFailed(condition: unknown[]): PostPolicyError {
 
 /** S3's XML error body. */
 export function s3ErrorXml(error: PostPolicyError): string {
-  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${escape(error.message)}</Message></Error>`;
+  const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${escapeXml(error.message)}</Message></Error>`;
 }

@@ -1,8 +1,9 @@
 /** The API adapters: environment read at start-up, events answered through the Powertools wrapper. */
 import type { Context } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ApiResponse } from '../../lambda/shared/http';
 import { apiEvent } from './api-helpers';
+import { lambdaContext, loadHandler, stubHandlerEnvironment } from './helpers';
 
 const ENV = {
   TABLE_NAME: 'ImageMetadata',
@@ -12,34 +13,10 @@ const ENV = {
   AWS_SECRET_ACCESS_KEY: 'secret',
 };
 
-const context = {
-  functionName: 'test',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:test',
-  memoryLimitInMB: '256',
-  awsRequestId: 'request-1',
-  logGroupName: '/aws/lambda/test',
-  logStreamName: 'stream',
-  getRemainingTimeInMillis: () => 10_000,
-} as Context;
-
 type Handler = (event: unknown, context: Context) => Promise<ApiResponse>;
 
-async function loadHandler(folder: string): Promise<Handler> {
-  vi.resetModules();
-  return ((await import(`../../lambda/${folder}/handler.ts`)) as { handler: Handler }).handler;
-}
-
 describe('API handlers', () => {
-  beforeEach(() => {
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-    for (const [name, value] of Object.entries(ENV)) vi.stubEnv(name, value);
-  });
-  afterEach(() => {
-    vi.unstubAllEnvs();
-  });
+  stubHandlerEnvironment(ENV);
 
   it.each([
     ['create-upload', 'PHOTO_BUCKET'],
@@ -53,20 +30,20 @@ describe('API handlers', () => {
   ])('%s fails at start-up when %s is missing', async (folder, variable) => {
     vi.stubEnv(variable, undefined);
 
-    await expect(loadHandler(folder)).rejects.toThrow(`Environment variable ${variable} is not set`);
+    await expect(loadHandler<Handler>(folder)).rejects.toThrow(`Environment variable ${variable} is not set`);
   });
 
   it('create-upload fails at start-up when MAX_UPLOAD_BYTES is not a whole number', async () => {
     vi.stubEnv('MAX_UPLOAD_BYTES', '25MB');
 
-    await expect(loadHandler('create-upload')).rejects.toMatchObject({ name: 'ConfigurationError' });
+    await expect(loadHandler<Handler>('create-upload')).rejects.toMatchObject({ name: 'ConfigurationError' });
   });
 
   it('create-upload answers 201 with a presigned POST for the configured bucket', async () => {
-    const handler = await loadHandler('create-upload');
+    const handler = await loadHandler<Handler>('create-upload');
     const body = JSON.stringify({ fileName: 'cat.png', contentType: 'image/png', sizeBytes: 1000 });
 
-    const response = await handler(apiEvent({ routeKey: 'POST /photos', body }), context);
+    const response = await handler(apiEvent({ routeKey: 'POST /photos', body }), lambdaContext);
 
     expect(response.statusCode).toBe(201);
     const upload = JSON.parse(response.body as string);
@@ -77,9 +54,12 @@ describe('API handlers', () => {
   it.each([['list-photos'], ['get-photo'], ['delete-photo']])(
     '%s answers 401 to a request without a user',
     async (folder) => {
-      const handler = await loadHandler(folder);
+      const handler = await loadHandler<Handler>(folder);
 
-      const response = await handler(apiEvent({ sub: null, pathParameters: { photoId: 'p1' } }), context);
+      const response = await handler(
+        apiEvent({ sub: null, pathParameters: { photoId: 'p1' } }),
+        lambdaContext,
+      );
 
       expect(response.statusCode).toBe(401);
       expect(response.headers).toEqual({ 'content-type': 'application/json' });

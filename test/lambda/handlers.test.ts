@@ -2,8 +2,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fixture, serveObjects } from './helpers';
+import { describe, expect, it, vi } from 'vitest';
+import { fixture, lambdaContext, loadHandler, serveObjects, stubHandlerEnvironment } from './helpers';
 
 const ENV = {
   TABLE_NAME: 'ImageMetadata',
@@ -16,34 +16,10 @@ const ENV = {
   MAX_IMAGE_PIXELS: '50000000',
 };
 
-const context = {
-  functionName: 'test',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:test',
-  memoryLimitInMB: '256',
-  awsRequestId: 'request-1',
-  logGroupName: '/aws/lambda/test',
-  logStreamName: 'stream',
-  getRemainingTimeInMillis: () => 30_000,
-} as Context;
-
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-async function loadHandler(folder: string): Promise<Handler> {
-  vi.resetModules();
-  return ((await import(`../../lambda/${folder}/handler.ts`)) as { handler: Handler }).handler;
-}
-
 describe('handlers', () => {
-  beforeEach(() => {
-    vi.stubEnv('AWS_REGION', 'eu-west-1');
-    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-    for (const [name, value] of Object.entries(ENV)) vi.stubEnv(name, value);
-  });
-  afterEach(() => {
-    vi.unstubAllEnvs();
-  });
+  stubHandlerEnvironment(ENV);
 
   it.each([
     ['start-execution', 'TABLE_NAME'],
@@ -58,7 +34,7 @@ describe('handlers', () => {
   ])('%s fails at start-up when %s is missing', async (folder, variable) => {
     vi.stubEnv(variable, undefined);
 
-    await expect(loadHandler(folder)).rejects.toThrow(`Environment variable ${variable} is not set`);
+    await expect(loadHandler<Handler>(folder)).rejects.toThrow(`Environment variable ${variable} is not set`);
   });
 
   it.each([
@@ -69,7 +45,7 @@ describe('handlers', () => {
   ])('%s fails at start-up when %s is %j', async (folder, variable, value, message) => {
     vi.stubEnv(variable, value);
 
-    await expect(loadHandler(folder)).rejects.toMatchObject({
+    await expect(loadHandler<Handler>(folder)).rejects.toMatchObject({
       name: 'ConfigurationError',
       message: expect.stringContaining(message),
     });
@@ -79,10 +55,10 @@ describe('handlers', () => {
     // Prepare
     const s3Mock = mockClient(S3Client);
     serveObjects(s3Mock, { 'Incoming/alice/p1.jpg': fixture('exif/canon-40d.jpg') });
-    const handler = await loadHandler('extract-metadata');
+    const handler = await loadHandler<Handler>('extract-metadata');
 
     // Act
-    const metadata = await handler({ bucket: 'photo-repo', key: 'Incoming/alice/p1.jpg' }, context);
+    const metadata = await handler({ bucket: 'photo-repo', key: 'Incoming/alice/p1.jpg' }, lambdaContext);
 
     // Assess
     expect(metadata).toMatchObject({ format: 'jpeg', width: 100, height: 68, make: 'Canon' });
@@ -95,19 +71,19 @@ describe('handlers', () => {
     ['detect-labels', { bucket: 'b', key: 'k' }, "The event's metadata is not ImageMetadata"],
     ['record-photo', { action: 'ready' }, 'The event has no bucket'],
   ])('%s fails when the event is %j (InvalidInput)', async (folder, event, message) => {
-    const handler = await loadHandler(folder);
+    const handler = await loadHandler<Handler>(folder);
 
-    await expect(handler(event, context)).rejects.toMatchObject({
+    await expect(handler(event, lambdaContext)).rejects.toMatchObject({
       name: 'InvalidInput',
       message: expect.stringContaining(message),
     });
   });
 
   it('start-execution accepts the S3 test event (no records)', async () => {
-    const handler = await loadHandler('start-execution');
+    const handler = await loadHandler<Handler>('start-execution');
 
     await expect(
-      handler({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'photo-repo' }, context),
+      handler({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'photo-repo' }, lambdaContext),
     ).resolves.toBeUndefined();
   });
 });

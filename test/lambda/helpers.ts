@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, NoSuchKey, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import type { Log } from '../../lambda/shared/powertools';
 
 /** The shared, read-only test images: `<repo>/../shared/fixtures`. */
@@ -221,4 +222,35 @@ function evaluate(
   const result = or();
   if (pos !== tokens.length) throw new Error(`FakeTable: could not parse ${expression}`);
   return result;
+}
+
+/** A Lambda context, for calling a handler.ts the way the runtime does. */
+export const lambdaContext = {
+  functionName: 'test',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:test',
+  memoryLimitInMB: '256',
+  awsRequestId: 'request-1',
+  logGroupName: '/aws/lambda/test',
+  logStreamName: 'stream',
+  getRemainingTimeInMillis: () => 30_000,
+} as Context;
+
+/** Imports `lambda/<folder>/handler.ts` afresh, so it reads the environment stubbed for the test. */
+export async function loadHandler<H>(folder: string): Promise<H> {
+  vi.resetModules();
+  return ((await import(`../../lambda/${folder}/handler.ts`)) as { handler: H }).handler;
+}
+
+/** Stubs a handler's environment (quiet Powertools included) around each test of the calling suite. */
+export function stubHandlerEnvironment(environment: Record<string, string>): void {
+  beforeEach(() => {
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+    for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
 }

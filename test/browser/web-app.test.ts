@@ -3,7 +3,7 @@
  * The web app in headless Debian Chromium (driven by playwright-core), against the local cloud: what a
  * person does, through the same upload path (API, presigned POST to S3, the pipeline).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,11 @@ let stateDir: string;
 let files: { photo: string; rotated: string; tiff: string };
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `The browser test drives Debian's Chromium at ${CHROMIUM}; install it with: apt-get install chromium`,
+    );
+  }
   stateDir = mkdtempSync(join(tmpdir(), 'browser-test-'));
   const webRoot = await buildWebApp(join(stateDir, 'web'));
   cloud = await startLocalCloud({

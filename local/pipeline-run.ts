@@ -112,11 +112,19 @@ export async function readRecord(clients: PipelineClients, table: string, owner:
 }
 
 export async function describePhoto(clients: PipelineClients, record: PhotoRecord): Promise<PhotoView> {
-  const execution = record.executionId
-    ? await clients.sfn
-        .send(new DescribeExecutionCommand({ executionArn: record.executionId }))
-        .catch(() => undefined)
-    : undefined;
+  const describe = () =>
+    record.executionId
+      ? clients.sfn
+          .send(new DescribeExecutionCommand({ executionArn: record.executionId }))
+          .catch(() => undefined)
+      : Promise.resolve(undefined);
+  let execution = await describe();
+  // The record turns terminal one state before the execution closes (RecordReady, then PhotoReady):
+  // give it a moment so the duration is known.
+  for (let tries = 0; execution?.status === 'RUNNING' && tries < 20; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    execution = await describe();
+  }
   return toPhotoView(
     record,
     execution && { status: execution.status!, startDate: execution.startDate, stopDate: execution.stopDate },

@@ -4,7 +4,7 @@
  * Uses the running local cloud (`npm start`) if there is one, else starts one for the run.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TERMINAL_STATUSES } from '../lambda/shared/photo-view';
 import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom } from './cli-options';
@@ -130,7 +130,7 @@ function bar(done: number, total: number, width = 30): string {
 function printTable(rows: PipelineResult[]): void {
   const cwd = process.cwd();
   const table = rows.map((row) => ({
-    file: row.file.startsWith(`${cwd}/`) ? row.file.slice(cwd.length + 1) : row.file,
+    file: relative(cwd, row.file),
     status: row.status,
     size: row.metadata.width && row.metadata.height ? `${row.metadata.width}x${row.metadata.height}` : '-',
     labels:

@@ -87,14 +87,12 @@ it('signs in as the local user, uploads and follows each photo', async () => {
   );
   expect($('[data-testid=photo-card][data-status=rejected] img')).toBeNull();
   expect($('#announcer')!.textContent).not.toBe('');
-  console.log('announced:', $('#announcer')!.textContent);
-  console.log('summary:', $('.gallery-summary')!.textContent);
 });
 
 it('opens the photo view with labels, EXIF, the state machine and the timeline', async () => {
   const card = $('[data-testid=photo-card][data-status=ready]')!;
   card.click();
-  const view = await until(() => $('[data-testid=photo-view][data-status=ready]'), 'photo view');
+  await until(() => $('[data-testid=photo-view][data-status=ready]'), 'photo view');
   expect($('.gallery-view')!.hasAttribute('hidden')).toBe(true);
   expect($('[data-testid=photo-labels]')!.visibleText).toContain('Cup96.4%');
   const exif = $('[data-testid=photo-exif]')!.visibleText;
@@ -121,8 +119,6 @@ it('opens the photo view with labels, EXIF, the state machine and the timeline',
   expect(outcome('RecordRejection')).toBe('skipped');
   expect($('[data-testid=state-machine] [data-state=PhotoReady]')!.getAttribute('data-stopped')).toBe('true');
   expect($$('[data-testid=timeline] tbody tr').length).toBe(8);
-  console.log('caption:', $('.sm-caption')!.textContent);
-  console.log('view text:', view.visibleText.slice(0, 400));
 
   // Escape returns to the gallery.
   fakeDocument.fire(new FakeEvent('keydown', { key: 'Escape' }));

@@ -48,15 +48,23 @@ export async function extractMetadata(
   if (head.totalSize === 0) {
     return emptyMetadata(0);
   }
+  // Decided by content, before sharp sees a byte: libvips also loads things that are not photos,
+  // SVG above all (librsvg would parse the whole document and could render it; its script elements
+  // would run if a browser were ever served it as an image). Bytes without a raster image
+  // signature are not an image, whatever the key's extension says.
+  if (!looksLikeImage(head.bytes)) {
+    log.info('Not an image: no image signature', { ...object, sizeBytes: head.totalSize });
+    return emptyMetadata(head.totalSize);
+  }
 
   if (isJpeg(head.bytes)) {
     await widenToJpegFrameHeader(ctx, head, widenMarginBytes, maxWholeObjectBytes);
   }
   let image = await readImageHeader(head.bytes);
-  // Some formats keep what sharp needs further in (HEIF's boxes, a TIFF directory at the end):
-  // read more, then the whole object, but only for bytes that look like an image at all.
+  // Some formats keep what sharp needs further in (HEIF's boxes, a TIFF directory at the end, a
+  // WebP, which libvips parses whole): read more, then the whole object.
   for (const size of [SECOND_READ_BYTES, maxWholeObjectBytes]) {
-    if (image || head.bytes.length >= head.totalSize || !looksLikeImage(head.bytes)) break;
+    if (image || head.bytes.length >= head.totalSize) break;
     await extendTo(ctx, head, Math.min(size, head.totalSize));
     image = await readImageHeader(head.bytes);
   }
@@ -208,7 +216,10 @@ function isJpeg(bytes: Buffer): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
-/** Signatures of the image formats sharp reads; anything else is not worth reading further. */
+/**
+ * Signatures of the raster formats the pipeline can be configured to accept (KNOWN_FORMATS in
+ * lib/config.ts). Only bytes with one of them are handed to sharp; SVG, PDF and text never are.
+ */
 function looksLikeImage(bytes: Buffer): boolean {
   const ascii = (start: number, end: number) => bytes.subarray(start, end).toString('latin1');
   return (

@@ -183,9 +183,11 @@ export function rejectionReason(
   supportedFormats: readonly string[],
 ): string {
   const accepted = listOf(supportedFormats.map((format) => format.toUpperCase()));
-  return metadata.format
-    ? `Unsupported image type ${metadata.format.toUpperCase()}: this pipeline accepts ${accepted}`
-    : `The file is not an image this pipeline can read; it accepts ${accepted}`;
+  if (metadata.format) {
+    return `Unsupported image type ${metadata.format.toUpperCase()}: this pipeline accepts ${accepted}`;
+  }
+  // Format null: extract-metadata judged the bytes, not the file name, and found no image in them.
+  return `Not an image: the file's content is not in an image format this pipeline reads; it accepts ${accepted}`;
 }
 
 /** Sentences for errors whose own message (if any) would not tell a person what happened. */

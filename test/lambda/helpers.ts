@@ -22,6 +22,7 @@ export interface ExiftoolTruth {
   ImageHeight: number;
   Orientation?: number;
   DateTimeOriginal?: string;
+  OffsetTimeOriginal?: string;
   Make?: string;
   Model?: string;
   GPSLatitude?: number;

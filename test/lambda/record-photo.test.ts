@@ -94,7 +94,7 @@ describe('recordPhoto', () => {
     [{ ...metadata, format: 'tiff' }, 'Unsupported image type TIFF: this pipeline accepts JPEG and PNG'],
     [
       { ...metadata, format: null },
-      'The file is not an image this pipeline can read; it accepts JPEG and PNG',
+      "Not an image: the file's content is not in an image format this pipeline reads; it accepts JPEG and PNG",
     ],
   ])('rejected: status REJECTED with a reason for format %j', async (rejectedMetadata, reason) => {
     await recordPhoto(

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PhotoStatus } from '../../lambda/shared/model';
+import { resolveConfig } from '../../lib/config';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -18,9 +19,35 @@ export interface FixtureExpectation {
   /** Path relative to FIXTURES, e.g. `photos/cat.jpg`. */
   readonly name: string;
   readonly status: Exclude<PhotoStatus, 'PROCESSING'>;
+  /** The format the pipeline records (sharp's name for it); null for content that is not an image. */
+  readonly format: string | null;
   /** False where the EXIF is malformed: the photo is processed as if it had none. */
   readonly exifReadable: boolean;
 }
+
+/**
+ * sharp's name for each fixture's format, by extension. HEIC and AVIF are HEIF containers to
+ * libheif, so sharp reports all three as 'heif'. Not valid in not-images/, whose names lie.
+ */
+const SHARP_FORMAT_BY_EXTENSION: Record<string, string> = {
+  jpg: 'jpeg',
+  png: 'png',
+  tiff: 'tiff',
+  heif: 'heif',
+  heic: 'heif',
+  avif: 'heif',
+  webp: 'webp',
+};
+
+/** The format sharp reports for a fixture (test/lambda/extract-metadata.test.ts checks it does). */
+export function sharpFormatOf(name: string): string {
+  const format = SHARP_FORMAT_BY_EXTENSION[path.extname(name).slice(1).toLowerCase()];
+  if (!format) throw new Error(`${name}: add the format sharp reports for its extension here.`);
+  return format;
+}
+
+/** The formats the local cloud's default config lets past ImageTypeCheck. */
+const ACCEPTED_FORMATS: readonly string[] = resolveConfig().supportedFormats;
 
 /** The outcome SOURCES.md promises for a fixture, by its folder (and name, in broken/). */
 export function expectationFor(name: string): FixtureExpectation {
@@ -29,12 +56,25 @@ export function expectationFor(name: string): FixtureExpectation {
     case 'photos':
     case 'exif':
     case 'orientation':
-      return { name, status: 'READY', exifReadable: true };
+      return { name, status: 'READY', format: sharpFormatOf(name), exifReadable: true };
     case 'unsupported':
-      return { name, status: 'REJECTED', exifReadable: true };
+    case 'formats': {
+      // SOURCES.md: rejected while the configured formats exclude them, processed once accepted, so
+      // this follows the config (today JPEG and PNG only) instead of hard-coding REJECTED.
+      const format = sharpFormatOf(name);
+      const status = ACCEPTED_FORMATS.includes(format) ? 'READY' : 'REJECTED';
+      return { name, status, format, exifReadable: true };
+    }
+    case 'not-images':
+      // Judged by content, whatever the file name says: no format, nothing to read EXIF from.
+      return { name, status: 'REJECTED', format: null, exifReadable: false };
     case 'broken':
-      if (file.startsWith('invalid-exif-')) return { name, status: 'READY', exifReadable: false };
-      if (file.startsWith('png-')) return { name, status: 'FAILED', exifReadable: true };
+      if (file.startsWith('invalid-exif-')) {
+        return { name, status: 'READY', format: sharpFormatOf(name), exifReadable: false };
+      }
+      if (file.startsWith('png-')) {
+        return { name, status: 'FAILED', format: sharpFormatOf(name), exifReadable: true };
+      }
   }
   throw new Error(`${name}: SOURCES.md says nothing about this fixture; add its expected outcome here.`);
 }
@@ -57,7 +97,10 @@ export interface ExiftoolTruth {
   readonly ImageWidth: number;
   readonly ImageHeight: number;
   readonly Orientation?: number;
+  /** HEIF and AVIF only: the container's `irot` transform, in degrees. */
+  readonly Rotation?: number;
   readonly DateTimeOriginal?: string;
+  readonly OffsetTimeOriginal?: string;
   readonly Make?: string;
   readonly Model?: string;
   readonly GPSLatitude?: number;
@@ -78,18 +121,25 @@ export function exiftoolTruth(name: string): ExiftoolTruth {
   return entry;
 }
 
-/** Width and height as displayed: EXIF orientations 5-8 turn the picture a quarter, swapping them. */
+/**
+ * Width and height as displayed: a quarter turn swaps them. In a HEIF container (HEIC, AVIF) the
+ * turn is the `irot` box (exiftool's Rotation), which the decoder applies, and the EXIF Orientation
+ * inside is informative only (SOURCES.md); elsewhere EXIF orientations 5-8 are quarter turns.
+ */
 export function displayedSize(t: ExiftoolTruth): { width: number; height: number } {
-  const quarterTurn = t.Orientation !== undefined && t.Orientation >= 5 && t.Orientation <= 8;
+  const quarterTurn =
+    sharpFormatOf(t.SourceFile) === 'heif'
+      ? t.Rotation === 90 || t.Rotation === 270
+      : t.Orientation !== undefined && t.Orientation >= 5 && t.Orientation <= 8;
   return quarterTurn
     ? { width: t.ImageHeight, height: t.ImageWidth }
     : { width: t.ImageWidth, height: t.ImageHeight };
 }
 
-/** exiftool's "2008:05:30 15:56:01" as the pipeline's ISO 8601 "2008-05-30T15:56:01". */
-export function isoCaptureTime(exifDateTime: string): string {
+/** exiftool's "2008:05:30 15:56:01" (and OffsetTimeOriginal, if any) as the pipeline's ISO 8601 "2008-05-30T15:56:01". */
+export function isoCaptureTime(exifDateTime: string, offset = ''): string {
   const match = /^(\d{4}):(\d{2}):(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(exifDateTime);
   if (!match) throw new Error(`Unexpected DateTimeOriginal in exiftool-truth.json: ${exifDateTime}`);
   const [, year, month, day, hour, minute, second] = match;
-  return `${year}-${month}-${day}T${hour}:${minute}:${second}`;
+  return `${year}-${month}-${day}T${hour}:${minute}:${second}${offset}`;
 }

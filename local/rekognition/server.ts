@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ImageDecodeError, type LabelDetector, sharedObjectDetector } from './detector';
 import {
   internalServerError,
   invalidImageFormat,
@@ -15,6 +14,9 @@ import {
 } from './errors';
 import { checkImageSize, inspectImage } from './image';
 import { DEFAULT_MIN_CONFIDENCE, toDetectLabelsResponse } from './labels';
+import { ImageDecodeError } from './prepare';
+import type { Recognition, Recognizer } from './recognizer';
+import { RecognizerPool } from './recognizer-pool';
 
 /**
  * A local Amazon Rekognition endpoint for DetectLabels, speaking the service's JSON 1.1 protocol so
@@ -35,8 +37,11 @@ export interface RekognitionServerOptions {
    * @default none: S3Object requests fail with InvalidS3ObjectException
    */
   readonly readS3Object?: S3ObjectReader;
-  /** @default the process-wide ObjectDetector (CenterNet on tfjs WASM), loaded on first use */
-  readonly detector?: LabelDetector;
+  /**
+   * Finds what the image shows; the server owns it and closes it on close().
+   * @default a RecognizerPool: the detector and classifier in one worker thread per core, loaded on first use
+   */
+  readonly recognizer?: Recognizer;
   /** Told about failures that are the endpoint's own fault (answered as InternalServerError). @default console.error */
   readonly onInternalError?: (error: unknown) => void;
 }
@@ -50,7 +55,7 @@ export interface RekognitionServerStats {
   throttled: number;
   /** Error answers by `__type`. */
   errors: Record<string, number>;
-  /** Inference time of the last successful detection, ms. */
+  /** Inference time of the last successful recognition, ms (waiting for a free worker excluded). */
   lastInferenceMs?: number;
 }
 
@@ -62,9 +67,9 @@ export interface RekognitionServer {
   readonly stats: Readonly<RekognitionServerStats>;
   /** The next `count` DetectLabels calls fail with ProvisionedThroughputExceededException (replaces any pending count). */
   throttleNext(count: number): void;
-  /** Loads the model now rather than on the first call; resolves to its load time in ms. */
+  /** Loads the models now rather than on the first call; resolves to their load time in ms. */
   warmUp(): Promise<number>;
-  /** Stops listening, drops open connections, waits for requests in progress. Idempotent. */
+  /** Stops listening, drops open connections, waits for requests in progress, stops the recognizer. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -84,7 +89,7 @@ interface DetectLabelsInput {
 export async function startRekognitionServer(
   options: RekognitionServerOptions = {},
 ): Promise<RekognitionServer> {
-  const detector = options.detector ?? sharedObjectDetector();
+  const recognizer = options.recognizer ?? new RecognizerPool();
   const onInternalError =
     options.onInternalError ?? ((error: unknown) => console.error('[local rekognition]', error));
   const stats: RekognitionServerStats = {
@@ -114,15 +119,15 @@ export async function startRekognitionServer(
     const input = parseDetectLabelsInput(body);
     const image = await loadImage(input.image, options.readS3Object);
     await inspectImage(image);
-    let result: Awaited<ReturnType<LabelDetector['detect']>>;
+    let result: Recognition;
     try {
-      result = await detector.detect(image);
+      result = await recognizer.recognize(image);
     } catch (error) {
       if (error instanceof ImageDecodeError) throw invalidImageFormat();
       throw error;
     }
     stats.lastInferenceMs = result.inferenceMs;
-    return toDetectLabelsResponse(result.detections, {
+    return toDetectLabelsResponse(result, {
       maxLabels: input.maxLabels,
       minConfidence: input.minConfidence,
     });
@@ -182,7 +187,7 @@ export async function startRekognitionServer(
     port: address.port,
     stats,
     throttleNext,
-    warmUp: () => detector.load(),
+    warmUp: () => recognizer.load(),
     close: () => {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve, reject) =>
@@ -191,6 +196,7 @@ export async function startRekognitionServer(
         server.closeAllConnections();
         await closed;
         await Promise.allSettled([...inFlight]);
+        await recognizer.close();
       })();
       return closing;
     },

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { prepareInput, toImageBox } from '../../local/rekognition/detector';
+import { toImageBox } from '../../local/rekognition/detector';
 import { RekognitionError } from '../../local/rekognition/errors';
 import {
   checkImageSize,
@@ -8,10 +8,11 @@ import {
   REKOGNITION_IMAGE_LIMITS,
   sniffImageFormat,
 } from '../../local/rekognition/image';
+import { ImageDecodeError, prepareImage } from '../../local/rekognition/prepare';
 import { parseDetectLabelsInput } from '../../local/rekognition/server';
 
-const png = (width: number, height: number) =>
-  sharp({ create: { width, height, channels: 3, background: '#808080' } })
+const png = (width: number, height: number, background = '#808080') =>
+  sharp({ create: { width, height, channels: 3, background } })
     .png()
     .toBuffer();
 const body = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -169,18 +170,34 @@ describe('parseDetectLabelsInput', () => {
   });
 });
 
-describe('prepareInput', () => {
-  it('downscales a large image to the model input and letterboxes it to a square', async () => {
+describe('prepareImage', () => {
+  it('downscales a large image for the detector and letterboxes it to a square', async () => {
     // Prepare
     const image = await png(1024, 512);
 
     // Act
-    const input = await prepareInput(image);
+    const { detector } = await prepareImage(image);
 
     // Assess
-    expect(input).toMatchObject({ side: 512, width: 512, height: 256 });
-    expect(input.pixels).toHaveLength(512 * 512 * 3);
-    expect(input.pixels[(400 * 512 + 10) * 3]).toBe(114); // below the image: padding
+    expect(detector).toMatchObject({ side: 512, width: 512, height: 256 });
+    expect(detector.pixels).toHaveLength(512 * 512 * 3);
+    expect(detector.pixels[(400 * 512 + 10) * 3]).toBe(114); // below the image: padding
+  });
+
+  it('gives the classifier the whole image at 224 x 224', async () => {
+    // Prepare: left half black, right half white.
+    const image = await sharp({ create: { width: 400, height: 100, channels: 3, background: '#000000' } })
+      .composite([{ input: await png(200, 100, '#ffffff'), left: 200, top: 0 }])
+      .png()
+      .toBuffer();
+
+    // Act
+    const { classifier } = await prepareImage(image);
+
+    // Assess: nothing cropped away, so both halves are there.
+    expect(classifier).toHaveLength(224 * 224 * 3);
+    expect(classifier[(112 * 224 + 5) * 3]).toBeLessThan(20);
+    expect(classifier[(112 * 224 + 218) * 3]).toBeGreaterThan(235);
   });
 
   it('applies the EXIF orientation before anything else', async () => {
@@ -191,10 +208,18 @@ describe('prepareInput', () => {
       .toBuffer();
 
     // Act
-    const input = await prepareInput(image);
+    const { detector } = await prepareImage(image);
 
     // Assess
-    expect(input).toMatchObject({ side: 200, width: 100, height: 200 });
+    expect(detector).toMatchObject({ side: 200, width: 100, height: 200 });
+  });
+
+  it('fails with ImageDecodeError when the pixels do not decode', async () => {
+    // Prepare: a valid PNG header, then nothing.
+    const truncated = (await png(100, 100)).subarray(0, 60);
+
+    // Act / Assess
+    await expect(prepareImage(truncated)).rejects.toBeInstanceOf(ImageDecodeError);
   });
 });
 

@@ -3,6 +3,7 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom } from './cli-options';
 import { assertPortsFree, DEFAULT_STATE_DIR, startLocalCloud } from './cloud';
@@ -61,6 +62,27 @@ cloud.rekognition
   .catch((error) =>
     console.error(`  Rekognition stand-in: the detector failed to load: ${(error as Error).message}`),
   );
+
+// Every service and the function workers' callers share this process's event loop, so its delay
+// says whether the cloud itself keeps up. `kill -USR2 <pid>` (what `npm run bench` does) prints the
+// delay since the previous SIGUSR2 (or since start) as one line, then starts measuring afresh.
+const LOOP_DELAY_RESOLUTION_MS = 10;
+const loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
+loopDelay.enable();
+let loopDelaySince = Date.now();
+process.on('SIGUSR2', () => {
+  // The histogram holds the time between the sampling timer's runs: the resolution plus the delay.
+  const ms = (ns: number) => Math.max(0, Math.round((ns / 1e6 - LOOP_DELAY_RESOLUTION_MS) * 100) / 100);
+  const report = {
+    p50Ms: ms(loopDelay.percentile(50)),
+    p99Ms: ms(loopDelay.percentile(99)),
+    maxMs: ms(loopDelay.max),
+    overMs: Date.now() - loopDelaySince,
+  };
+  console.log(`event-loop-delay ${JSON.stringify(report)}`);
+  loopDelay.reset();
+  loopDelaySince = Date.now();
+});
 
 let stopping = false;
 const stop = async (signal: string) => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as tfjs from '@tensorflow/tfjs-core';
 import type { Human } from '@vladmandic/human';
-import { detectorHumanConfig } from './detector';
+import { DETECTOR_INPUT_SIZE, detectorHumanConfig, resizeCenterNet } from './detector';
 
 export type Tf = typeof tfjs & {
   loadGraphModel(url: string): Promise<GraphModel>;
@@ -47,11 +47,14 @@ function resolvePackagePaths(): PackagePaths {
   };
 }
 
+/** Changes a model as it loads, by its model.json file name. */
+type ModelTransform = (artifacts: tfjs.io.ModelArtifacts) => tfjs.io.ModelArtifacts;
+
 /**
  * tfjs-core can load models over http(s) only; tfjs-node adds file://, but it cannot be installed
  * here. This router serves file:// model.json URLs (and their weight shards) from disk.
  */
-function registerFileModelLoader(tf: Tf): void {
+function registerFileModelLoader(tf: Tf, transforms: Readonly<Record<string, ModelTransform>>): void {
   const router = (url: string | string[]) => {
     const modelUrl = Array.isArray(url) ? url[0] : url;
     if (typeof modelUrl !== 'string' || !modelUrl.startsWith('file://')) return null;
@@ -59,7 +62,7 @@ function registerFileModelLoader(tf: Tf): void {
     const handler: tfjs.io.IOHandler = {
       async load() {
         const modelJson = JSON.parse(await readFile(jsonPath, 'utf8')) as tfjs.io.ModelJSON;
-        return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+        const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
           const specs = manifest.flatMap((group) => group.weights);
           const shards = await Promise.all(
             manifest
@@ -69,6 +72,8 @@ function registerFileModelLoader(tf: Tf): void {
           const all = Buffer.concat(shards);
           return [specs, all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer];
         });
+        const transform = transforms[path.basename(jsonPath)];
+        return transform ? transform(artifacts) : artifacts;
       },
     };
     return handler;
@@ -95,7 +100,9 @@ export function tfRuntime(): Promise<TfRuntime> {
       wasmPath: `${paths.wasmDir}${path.sep}`,
     });
     const tf = human.tf as Tf;
-    registerFileModelLoader(tf);
+    registerFileModelLoader(tf, {
+      'centernet.json': (artifacts) => resizeCenterNet(artifacts, DETECTOR_INPUT_SIZE),
+    });
     await human.load();
     if (tf.getBackend() !== 'wasm') {
       throw new Error(

@@ -100,6 +100,8 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     startExecution: { memoryMb: 256, timeoutSeconds: 30 },
     extractMetadata: { memoryMb: 512, timeoutSeconds: 30 },
     recordPhoto: { memoryMb: 256, timeoutSeconds: 30 },
+    // Mostly waits for Rekognition; sharp only ever decodes photos under 80 px a side (enlarged to
+    // 80 px, at most 80 x 10,000), a few MB at most.
     detectLabels: { memoryMb: 256, timeoutSeconds: 60 },
     // Decoding a 50 MP JPEG needs about 200 MB of pixels plus sharp's working set; 1.5 GB also buys
     // about one full vCPU.

@@ -88,12 +88,15 @@ export class ImageProcessing extends Construct {
       handlerFolder: 'detect-labels',
       description: 'ImageProc: tags the photo with Amazon Rekognition labels',
       settings: config.functions.detectLabels,
+      // sharp enlarges photos under Rekognition's 80 px minimum: its native binary must ship too.
+      nodeModules: ['sharp'],
       resourceWildcardReason: 'rekognition:DetectLabels has no resource-level permissions either.',
       environment: {
         MAX_LABELS: String(config.labels.maxLabels),
         MIN_CONFIDENCE: String(config.labels.minConfidence),
       },
-    }).bindReadObjects(photoRepo, INCOMING_PREFIX); // Rekognition reads the S3 object with the caller's rights.
+      // Rekognition reads the S3 object with the caller's rights; photos under 80 px are read here.
+    }).bindReadObjects(photoRepo, INCOMING_PREFIX);
     this.detectLabels.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['rekognition:DetectLabels'], resources: ['*'] }),
     );

@@ -43,6 +43,11 @@ export interface PipelineFunctionProps {
  * matching environment variable in the same call, so wiring cannot drift from permissions.
  */
 export class PipelineFunction extends NodejsFunction {
+  /** Folder under `lambda/` of the handler this function runs. */
+  public readonly handlerFolder: string;
+  /** Packages installed into the bundle instead of bundled (not visible in the template). */
+  public readonly nodeModules: readonly string[];
+
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetentionDays as logs.RetentionDays,
@@ -94,6 +99,8 @@ export class PipelineFunction extends NodejsFunction {
           : undefined,
       },
     });
+    this.handlerFolder = props.handlerFolder;
+    this.nodeModules = props.nodeModules ?? [];
     // Tells the local cloud which source file this function runs (the deployed code is the bundle).
     (this.node.defaultChild as lambda.CfnFunction).addMetadata(
       LOCAL_ENTRY_METADATA,

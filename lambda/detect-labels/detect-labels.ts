@@ -1,5 +1,7 @@
-import { DetectLabelsCommand, type RekognitionClient } from '@aws-sdk/client-rekognition';
-import { errorName, errorReason } from '../shared/errors';
+import { DetectLabelsCommand, type Image, type RekognitionClient } from '@aws-sdk/client-rekognition';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
+import { errorName, errorReason, ObjectNotFound } from '../shared/errors';
 import type { ImageMetadata, LabelsResult } from '../shared/model';
 
 export interface LabelSettings {
@@ -7,7 +9,7 @@ export interface LabelSettings {
   readonly minConfidence: number;
 }
 
-/** Rekognition's documented limits for images read from S3. */
+/** Rekognition's documented limits for images read from S3 (inline Bytes: at most 5 MB). */
 export const REKOGNITION_LIMITS = {
   formats: ['jpeg', 'png'],
   minSidePx: 80,
@@ -28,43 +30,91 @@ const IMAGE_ERRORS = new Set([
   'InvalidParameterException',
 ]);
 
-/** Why Rekognition would refuse this image, or null when it is within every limit (unknown dimensions pass). */
-export function rekognitionRefusal(metadata: ImageMetadata): string | null {
+/** How a photo goes to DetectLabels: the stored object, an enlarged copy inline, or not at all. */
+export type RekognitionInput =
+  | { readonly kind: 's3' }
+  | { readonly kind: 'upscale'; readonly width: number; readonly height: number }
+  | { readonly kind: 'refuse'; readonly reason: string };
+
+/**
+ * How to ask Rekognition about a photo, from its metadata alone. Rekognition refuses images under
+ * 80 px a side (InvalidParameterException), yet small photos (thumbnails, old camera previews) still
+ * deserve labels: those are enlarged so that their shorter side is exactly 80 px, aspect ratio kept,
+ * unless that would push the longer side past 10,000 px. Unknown dimensions go as the S3 object, and
+ * Rekognition's own refusal becomes the reason.
+ */
+export function rekognitionInput(metadata: ImageMetadata): RekognitionInput {
   const { formats, minSidePx, maxSidePx, maxBytes } = REKOGNITION_LIMITS;
   if (!metadata.format || !(formats as readonly string[]).includes(metadata.format)) {
     const type = metadata.format
       ? `a ${metadata.format.toUpperCase()} image`
       : 'not an image Rekognition can read';
-    return `No labels: Rekognition reads only JPEG and PNG, and this file is ${type}`;
+    return refuse(`No labels: Rekognition reads only JPEG and PNG, and this file is ${type}`);
   }
   const { width, height } = metadata;
   if (width !== null && height !== null) {
     const size = `${width}×${height} px`;
-    if (Math.min(width, height) < minSidePx) {
-      return `No labels: the image is ${size} and Rekognition needs at least ${minSidePx} px per side`;
-    }
+    const maxSide = maxSidePx.toLocaleString('en-US');
     if (Math.max(width, height) > maxSidePx) {
-      return `No labels: the image is ${size} and Rekognition accepts at most ${maxSidePx.toLocaleString('en-US')} px per side`;
+      return refuse(`No labels: the image is ${size} and Rekognition accepts at most ${maxSide} px per side`);
+    }
+    const shorter = Math.min(width, height);
+    if (shorter < minSidePx) {
+      // The shorter side becomes exactly the minimum; the longer one keeps the ratio to the nearest
+      // pixel, which is never under the minimum either.
+      const longer = Math.round((Math.max(width, height) * minSidePx) / shorter);
+      if (longer > maxSidePx) {
+        return refuse(
+          `No labels: the image is ${size}, too extreme a ratio for Rekognition's ${minSidePx} px minimum and ${maxSide} px maximum per side (enlarged to ${minSidePx} px it would be ${longer.toLocaleString('en-US')} px long)`,
+        );
+      }
+      return width <= height
+        ? { kind: 'upscale', width: minSidePx, height: longer }
+        : { kind: 'upscale', width: longer, height: minSidePx };
     }
   }
   if (metadata.sizeBytes > maxBytes) {
     const mb = (metadata.sizeBytes / 1024 / 1024).toFixed(1);
-    return `No labels: the file is ${mb} MB and Rekognition reads at most ${maxBytes / 1024 / 1024} MB from S3`;
+    return refuse(
+      `No labels: the file is ${mb} MB and Rekognition reads at most ${maxBytes / 1024 / 1024} MB from S3`,
+    );
   }
-  return null;
+  return { kind: 's3' };
 }
 
+const refuse = (reason: string): RekognitionInput => ({ kind: 'refuse', reason });
+
+/**
+ * Rekognition's labels for a photo, or the reason it has none. Photos within Rekognition's limits go
+ * as the S3 object; photos under its 80 px minimum go as an enlarged copy, inline (see
+ * rekognitionInput); the rest get a reason without a call.
+ */
 export async function detectLabels(
   rekognition: RekognitionClient,
+  s3: S3Client,
   photo: { bucket: string; key: string; metadata: ImageMetadata },
   settings: LabelSettings,
 ): Promise<LabelsResult> {
-  const refusal = rekognitionRefusal(photo.metadata);
-  if (refusal) return { labels: [], reason: refusal };
+  const input = rekognitionInput(photo.metadata);
+  if (input.kind === 'refuse') return { labels: [], reason: input.reason };
+  let image: Image;
+  if (input.kind === 'upscale') {
+    const original = await readObject(s3, photo);
+    try {
+      image = { Bytes: await enlarge(original, input) };
+    } catch (error) {
+      return {
+        labels: [],
+        reason: `No labels: the image could not be decoded to enlarge it to Rekognition's ${REKOGNITION_LIMITS.minSidePx} px minimum (${errorReason(error)})`,
+      };
+    }
+  } else {
+    image = { S3Object: { Bucket: photo.bucket, Name: photo.key } };
+  }
   try {
     const response = await rekognition.send(
       new DetectLabelsCommand({
-        Image: { S3Object: { Bucket: photo.bucket, Name: photo.key } },
+        Image: image,
         MaxLabels: settings.maxLabels,
         MinConfidence: settings.minConfidence,
       }),
@@ -87,4 +137,39 @@ export async function detectLabels(
     }
     throw error;
   }
+}
+
+/**
+ * An upright (EXIF orientation applied: the size is the displayed one), metadata-free copy at exactly
+ * the given size, enlarged with Lanczos: JPEG at quality 90, or PNG when the photo has transparency.
+ * Inline Bytes are limited to 5 MB; at 80 px by at most 10,000 px even raw RGBA is 3.2 MB, so an
+ * enlarged copy never reaches it.
+ */
+export async function enlarge(
+  original: Uint8Array,
+  size: { width: number; height: number },
+): Promise<Uint8Array> {
+  const header = await sharp(original).metadata();
+  const pipeline = sharp(original, { failOn: 'error' })
+    .autoOrient()
+    .resize({ width: size.width, height: size.height, fit: 'fill', kernel: 'lanczos3' })
+    // 8-bit sRGB whatever the input (16-bit PNG, CMYK JPEG), as Rekognition expects.
+    .toColourspace('srgb');
+  return header.hasAlpha ? pipeline.png().toBuffer() : pipeline.jpeg({ quality: 90 }).toBuffer();
+}
+
+/** The whole object: only photos under 80 px a side are read, so it is small. */
+async function readObject(s3: S3Client, photo: { bucket: string; key: string }): Promise<Uint8Array> {
+  const response = await s3
+    .send(new GetObjectCommand({ Bucket: photo.bucket, Key: photo.key }))
+    .catch((error: unknown) => {
+      if (errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound') {
+        throw new ObjectNotFound(
+          `The photo s3://${photo.bucket}/${photo.key} no longer exists; it was probably deleted before it could be processed.`,
+          { cause: error },
+        );
+      }
+      throw error;
+    });
+  return (await response.Body?.transformToByteArray()) ?? new Uint8Array();
 }

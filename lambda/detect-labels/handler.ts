@@ -6,11 +6,12 @@
  *   MIN_CONFIDENCE  DetectLabels MinConfidence (0-100)
  *
  * Event: { bucket, key, metadata: ImageMetadata } (extra PhotoRef fields are ignored).
- * Returns: LabelsResult. Throws Rekognition's throttling and service errors with their SDK names,
- * for the state machine to retry.
+ * Returns: LabelsResult. Photos under Rekognition's 80 px minimum are read from S3 and sent enlarged.
+ * Throws Rekognition's throttling and service errors with their SDK names, for the state machine to
+ * retry; ObjectNotFound when a small photo's object is gone.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { rekognitionClient } from '../shared/clients';
+import { rekognitionClient, s3Client } from '../shared/clients';
 import { requireIntEnv, requireNumberEnv } from '../shared/env';
 import type { LabelsResult } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
@@ -22,11 +23,12 @@ const settings = {
   minConfidence: requireNumberEnv('MIN_CONFIDENCE', { min: 0, max: 100 }),
 };
 const rekognition = rekognitionClient();
+const s3 = s3Client();
 
 export const handler = withPowertools(async (event: unknown): Promise<LabelsResult> => {
   const object = objectRef(event);
   const metadata = imageMetadata(isObject(event) ? event.metadata : undefined, "The event's metadata");
-  const result = await detectLabels(rekognition, { ...object, metadata }, settings);
+  const result = await detectLabels(rekognition, s3, { ...object, metadata }, settings);
   if (result.reason) {
     logger.info('No labels', { ...object, reason: result.reason });
     metrics.addMetric('LabelsSkipped', MetricUnit.Count, 1);

@@ -1,5 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { buildApp, createInProcessApp } from '../../lib/app';
+import { resolveConfig } from '../../lib/config';
+import { PipelineFunction } from '../../lib/pipeline-function';
 import { logicalId, synthTemplate } from './synth';
 
 const FUNCTIONS = {
@@ -126,6 +130,29 @@ describe('functions', () => {
     tuned.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ MAX_LABELS: '5', MIN_CONFIDENCE: '80' }) },
     });
+  });
+
+  it('ships sharp as a node module with every function whose handler imports it', () => {
+    // Prepare: bundling is skipped in-process, so read what each function asks the bundler for.
+    const app = createInProcessApp();
+    const functions = buildApp(app, resolveConfig())
+      .node.findAll()
+      .filter((construct): construct is PipelineFunction => construct instanceof PipelineFunction);
+    const importsSharp = (folder: string) =>
+      readdirSync(new URL(`../../lambda/${folder}/`, import.meta.url))
+        .filter((file) => file.endsWith('.ts'))
+        .some((file) =>
+          /from 'sharp'/.test(
+            readFileSync(new URL(`../../lambda/${folder}/${file}`, import.meta.url), 'utf8'),
+          ),
+        );
+
+    // Assess
+    const withSharp = functions.filter((fn) => importsSharp(fn.handlerFolder)).map((fn) => fn.handlerFolder);
+    expect(withSharp.sort()).toEqual(['detect-labels', 'extract-metadata', 'generate-thumbnail']);
+    for (const fn of functions) {
+      expect(fn.nodeModules, fn.handlerFolder).toEqual(importsSharp(fn.handlerFolder) ? ['sharp'] : []);
+    }
   });
 
   it('does not attach the AWS managed basic execution policy to any function role', () => {

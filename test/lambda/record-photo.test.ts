@@ -156,7 +156,7 @@ describe('recordPhoto', () => {
   });
 
   it('ready: keeps why there are no labels', async () => {
-    const reason = 'No labels: the image is 32×32 px and Rekognition needs at least 80 px per side';
+    const reason = 'No labels: Rekognition found nothing it is at least 70% confident about';
 
     await recordPhoto(
       { action: 'ready', photo, executionId: EXECUTION_ID, results: [{ labels: [], reason }, thumbnail] },

@@ -50,7 +50,7 @@ ${cloud.endpoints.web ? `\n  Web app              ${cloud.endpoints.web}   <- op
   S3                   ${cloud.endpoints.s3}
   DynamoDB             ${cloud.endpoints.dynamodb} (${cloud.dynamoEngine})
   Step Functions       ${cloud.endpoints.stepfunctions}
-  Rekognition          ${cloud.endpoints.rekognition} (COCO object detector)
+  Rekognition          ${cloud.endpoints.rekognition} (ImageNet classifier + COCO detector, ${cloud.rekognition.workers} worker threads)
 
 Process photos:   npm run pipeline -- <file or folder>...
 Stop:             Ctrl-C
@@ -58,9 +58,9 @@ Stop:             Ctrl-C
 
 cloud.rekognition
   .warmUp()
-  .then((ms) => console.log(`  Rekognition stand-in: detector loaded in ${Math.round(ms)} ms`))
+  .then((ms) => console.log(`  Rekognition stand-in: models loaded in ${Math.round(ms)} ms`))
   .catch((error) =>
-    console.error(`  Rekognition stand-in: the detector failed to load: ${(error as Error).message}`),
+    console.error(`  Rekognition stand-in: the models failed to load: ${(error as Error).message}`),
   );
 
 // Every service and the function workers' callers share this process's event loop, so its delay

@@ -34,7 +34,7 @@ interface PoolWorker {
 }
 
 export class RecognizerPool implements Recognizer {
-  public readonly size: number;
+  public readonly concurrency: number;
   private readonly workerScript: URL;
   private readonly workers: PoolWorker[] = [];
   private readonly queue: Job[] = [];
@@ -42,16 +42,11 @@ export class RecognizerPool implements Recognizer {
   private closed = false;
 
   constructor(options: RecognizerPoolOptions = {}) {
-    this.size = options.size ?? availableParallelism();
+    this.concurrency = options.size ?? availableParallelism();
     this.workerScript = options.workerScript ?? BOOT;
-    if (!Number.isInteger(this.size) || this.size < 1) {
-      throw new RangeError(`A recognizer pool needs a whole number of workers >= 1, got ${this.size}`);
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new RangeError(`A recognizer pool needs a whole number of workers >= 1, got ${this.concurrency}`);
     }
-  }
-
-  /** Requests waiting for a free worker. */
-  get queued(): number {
-    return this.queue.length;
   }
 
   /** Starts every worker (each loads its models at once); resolves to the slowest one's load time in ms. */
@@ -92,7 +87,7 @@ export class RecognizerPool implements Recognizer {
   }
 
   private spawnWorkers(): void {
-    while (!this.closed && this.workers.length < this.size) {
+    while (!this.closed && this.workers.length < this.concurrency) {
       // The boot file registers tsx itself; the parent's flags (`--eval`, `--input-type`) do not apply.
       const worker = new Worker(this.workerScript, { execArgv: [] });
       let started: (response: WorkerResponse) => void = () => {};

@@ -22,6 +22,8 @@ export interface Recognition {
 
 /** What the server needs from a recognizer; tests may pass their own. */
 export interface Recognizer {
+  /** Photos it works on at once. */
+  readonly concurrency: number;
   recognize(image: Buffer): Promise<Recognition>;
   /** Loads the models now instead of on the first request; resolves to the load time in ms. */
   load(): Promise<number>;
@@ -39,6 +41,7 @@ interface Models {
  * thread, so parallel calls would only interleave. Decoding happens outside that queue.
  */
 export class ModelRecognizer implements Recognizer {
+  public readonly concurrency = 1;
   private models?: Promise<Models>;
   private tail: Promise<unknown> = Promise.resolve();
   private loadMs = 0;

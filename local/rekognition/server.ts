@@ -65,6 +65,8 @@ export interface RekognitionServer {
   readonly port: number;
   /** Live counters. */
   readonly stats: Readonly<RekognitionServerStats>;
+  /** Recognizer threads: requests beyond this many wait in a first-come, first-served queue. */
+  readonly workers: number;
   /** The next `count` DetectLabels calls fail with ProvisionedThroughputExceededException (replaces any pending count). */
   throttleNext(count: number): void;
   /** Loads the models now rather than on the first call; resolves to their load time in ms. */
@@ -186,6 +188,7 @@ export async function startRekognitionServer(
     url: `http://${host}:${address.port}`,
     port: address.port,
     stats,
+    workers: recognizer.concurrency,
     throttleNext,
     warmUp: () => recognizer.load(),
     close: () => {

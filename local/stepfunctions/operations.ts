@@ -41,7 +41,10 @@ export interface StepFunctionsSettings {
   readonly stateMachines: readonly LocalStateMachine[];
   readonly region: string;
   readonly accountId: string;
-  /** JSON file holding every execution, written on change and read at start. @default memory only */
+  /**
+   * File holding every execution (an append-only JSON Lines log, see persistence.ts), appended to on
+   * change and read at start. @default memory only
+   */
   readonly persistPath?: string;
 }
 
@@ -90,12 +93,14 @@ export class StepFunctionsService {
       this.stateMachines.set(config.arn, prepareStateMachine(config, settings.region, settings.accountId));
     }
     if (settings.persistPath) {
-      this.file = new ExecutionsFile(settings.persistPath, () => [...this.executions.values()]);
       for (const record of readExecutions(settings.persistPath)) {
         if (record.status === 'RUNNING') abortInterrupted(record);
         this.executions.set(record.executionArn, record);
         this.seq = Math.max(this.seq, record.seq + 1);
       }
+      this.file = new ExecutionsFile(settings.persistPath, () => this.executions.values());
+      // Rewrite it once now: saves the ABORTED records, drops a torn last line, converts version 1.
+      this.file.compact();
     }
   }
 
@@ -191,7 +196,7 @@ export class StepFunctionsService {
       events: [],
     };
     this.executions.set(executionArn, record);
-    const onChange = () => this.file?.markDirty();
+    const onChange = () => this.file?.markDirty(record);
     const execution = runExecution(record, stateMachine, { region: this.region, onChange });
     this.running.set(executionArn, execution);
     void execution.done.then(() => this.running.delete(executionArn));

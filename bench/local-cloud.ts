@@ -70,6 +70,8 @@ export interface LocalCloudOptions {
   warmUpPhotos: number;
   singleTries: number;
   uploadConcurrency: number;
+  /** Extra `npm start` flags, e.g. `--dynalite`. */
+  cloudFlags?: readonly string[];
   progress: Progress;
 }
 
@@ -84,7 +86,7 @@ interface RecordState {
 export async function measureLocalCloud(options: LocalCloudOptions): Promise<LocalCloudResult> {
   const { progress } = options;
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-local-cloud-'));
-  const child = await startChild(stateDir);
+  const child = await startChild(stateDir, options.cloudFlags ?? []);
   // Ctrl-C reaches the child too (same process group); still take the temporary folder away.
   const onInterrupt = () => {
     child.process.kill('SIGTERM');
@@ -228,7 +230,7 @@ interface Child {
   stop(): Promise<void>;
 }
 
-async function startChild(stateDir: string): Promise<Child> {
+async function startChild(stateDir: string, extraFlags: readonly string[]): Promise<Child> {
   const ports = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
   const flags = ['web', 's3', 'dynamodb', 'stepfunctions', 'rekognition'].flatMap((name, i) => [
     `--${name}-port`,
@@ -238,7 +240,7 @@ async function startChild(stateDir: string): Promise<Child> {
   // SIGINT and SIGTERM, so run the same script with tsx's loader in one process that gets SIGUSR2.
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'local/main.ts', '--state-dir', stateDir, ...flags],
+    ['--import', 'tsx', 'local/main.ts', '--state-dir', stateDir, ...flags, ...extraFlags],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const lines: string[] = [];

@@ -1,8 +1,9 @@
 import { DetectLabelsCommand, type Image, type RekognitionClient } from '@aws-sdk/client-rekognition';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
-import { errorName, errorReason, ObjectNotFound } from '../shared/errors';
+import { errorName, errorReason } from '../shared/errors';
 import type { ImageMetadata, LabelsResult } from '../shared/model';
+import { getPhotoObject } from '../shared/photo-object';
 
 export interface LabelSettings {
   readonly maxLabels: number;
@@ -160,16 +161,6 @@ export async function enlarge(
 
 /** The whole object: only photos under 80 px a side are read, so it is small. */
 async function readObject(s3: S3Client, photo: { bucket: string; key: string }): Promise<Uint8Array> {
-  const response = await s3
-    .send(new GetObjectCommand({ Bucket: photo.bucket, Key: photo.key }))
-    .catch((error: unknown) => {
-      if (errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound') {
-        throw new ObjectNotFound(
-          `The photo s3://${photo.bucket}/${photo.key} no longer exists; it was probably deleted before it could be processed.`,
-          { cause: error },
-        );
-      }
-      throw error;
-    });
+  const response = await getPhotoObject(s3, photo);
   return (await response.Body?.transformToByteArray()) ?? new Uint8Array();
 }

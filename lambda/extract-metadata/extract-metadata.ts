@@ -1,8 +1,9 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import exifr from 'exifr';
 import sharp, { type Metadata } from 'sharp';
-import { errorName, errorReason, ObjectNotFound } from '../shared/errors';
+import { errorName, errorReason } from '../shared/errors';
 import type { GpsPosition, ImageMetadata } from '../shared/model';
+import { getPhotoObject } from '../shared/photo-object';
 import type { Log } from '../shared/powertools';
 
 export interface ExtractSettings {
@@ -300,17 +301,7 @@ async function getRange(
   first: number,
   last: number,
 ): Promise<{ bytes: Buffer; start: number; totalSize: number }> {
-  const response = await ctx.s3
-    .send(new GetObjectCommand({ Bucket: ctx.bucket, Key: ctx.key, Range: `bytes=${first}-${last}` }))
-    .catch((error: unknown) => {
-      if (errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound') {
-        throw new ObjectNotFound(
-          `The photo s3://${ctx.bucket}/${ctx.key} no longer exists; it was probably deleted before it could be processed.`,
-          { cause: error },
-        );
-      }
-      throw error;
-    });
+  const response = await getPhotoObject(ctx.s3, ctx, `bytes=${first}-${last}`);
   const bytes = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
   // "bytes 0-65535/811904"; without it the response is the whole object.
   const range = /^bytes (\d+)-\d+\/(\d+)$/.exec(response.ContentRange?.trim() ?? '');

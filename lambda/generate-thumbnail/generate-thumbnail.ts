@@ -1,7 +1,8 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import sharp, { type Metadata } from 'sharp';
-import { CorruptImage, errorName, errorReason, ImageTooLarge, ObjectNotFound } from '../shared/errors';
+import { CorruptImage, errorReason, ImageTooLarge } from '../shared/errors';
 import type { PhotoRef, ThumbnailResult } from '../shared/model';
+import { getPhotoObject } from '../shared/photo-object';
 
 export interface ThumbnailSettings {
   /** Key prefix of thumbnails, ending in '/'. */
@@ -105,17 +106,7 @@ function megapixels(pixels: number): string {
 }
 
 async function download(s3: S3Client, photo: PhotoRef, maxBytes: number): Promise<Uint8Array> {
-  const response = await s3
-    .send(new GetObjectCommand({ Bucket: photo.bucket, Key: photo.key }))
-    .catch((error: unknown) => {
-      if (errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound') {
-        throw new ObjectNotFound(
-          `The photo s3://${photo.bucket}/${photo.key} no longer exists; it was probably deleted before it could be processed.`,
-          { cause: error },
-        );
-      }
-      throw error;
-    });
+  const response = await getPhotoObject(s3, photo);
   if (response.ContentLength !== undefined && response.ContentLength > maxBytes) {
     // Not read at all: the body stream is dropped unconsumed.
     const size = (response.ContentLength / 1024 / 1024).toFixed(1);

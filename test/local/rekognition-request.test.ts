@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { toImageBox } from '../../local/rekognition/detector';
+import { DETECTOR_INPUT_SIZE, toImageBox } from '../../local/rekognition/detector';
 import { RekognitionError } from '../../local/rekognition/errors';
 import {
   checkImageSize,
@@ -174,14 +174,15 @@ describe('prepareImage', () => {
   it('downscales a large image for the detector and letterboxes it to a square', async () => {
     // Prepare
     const image = await png(1024, 512);
+    const side = DETECTOR_INPUT_SIZE;
 
     // Act
     const { detector } = await prepareImage(image);
 
     // Assess
-    expect(detector).toMatchObject({ side: 512, width: 512, height: 256 });
-    expect(detector.pixels).toHaveLength(512 * 512 * 3);
-    expect(detector.pixels[(400 * 512 + 10) * 3]).toBe(114); // below the image: padding
+    expect(detector).toMatchObject({ side, width: side, height: side / 2 });
+    expect(detector.pixels).toHaveLength(side * side * 3);
+    expect(detector.pixels[((side - 10) * side + 10) * 3]).toBe(114); // below the image: padding
   });
 
   it('gives the classifier the whole image at 224 x 224', async () => {

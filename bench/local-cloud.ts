@@ -70,7 +70,7 @@ export interface LocalCloudOptions {
   warmUpPhotos: number;
   singleTries: number;
   uploadConcurrency: number;
-  /** Extra `npm start` flags, e.g. `--dynalite`. */
+  /** Extra `npm start` flags, e.g. `--dynamodb-local`. */
   cloudFlags?: readonly string[];
   progress: Progress;
 }

@@ -22,7 +22,7 @@ Measures, on the same photos (../shared/fixtures, cycled): sharp alone, the Reko
 Options:
   --photos <n>      uploads in the burst, and photos in the sharp phase (default 200; --quick: 20)
   --in-flight <n>   requests in flight for the "N in flight" figures (default: available cores, ${os.availableParallelism()})
-  --dynalite        run the local cloud on dynalite, as \`npm start -- --dynalite\` does (default: DynamoDB Local when Java 17+ is there)
+  --dynamodb-local  run the local cloud on DynamoDB Local, as \`npm start -- --dynamodb-local\` does (default: dynalite)
   --quick           small numbers, for a smoke test
   --json            print one JSON object (the last line of stdout) instead of the tables
   --markdown        print the tables as Markdown, for the README (with --json: both, JSON last)
@@ -32,7 +32,7 @@ const { values: flags } = parseArgs({
   options: {
     photos: { type: 'string' },
     'in-flight': { type: 'string' },
-    dynalite: { type: 'boolean' },
+    'dynamodb-local': { type: 'boolean' },
     quick: { type: 'boolean' },
     json: { type: 'boolean' },
     markdown: { type: 'boolean' },
@@ -80,7 +80,7 @@ try {
     warmUpPhotos: Math.max(2, inFlight),
     singleTries: quick ? 1 : 3,
     uploadConcurrency,
-    cloudFlags: flags.dynalite ? ['--dynalite'] : [],
+    cloudFlags: flags['dynamodb-local'] ? ['--dynamodb-local'] : [],
     progress,
   });
 

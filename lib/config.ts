@@ -3,6 +3,7 @@
  * `cdk.json`), stacks and constructs receive it as props, and handlers see only the environment
  * variables the constructs derive from it. Nothing else reads context or `process.env`.
  */
+import type { API_ROUTES } from '../lambda/shared/api';
 
 /** Image formats as sharp names them; the ones the pipeline may be told to accept. */
 export const KNOWN_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif'] as const;
@@ -24,6 +25,17 @@ export type FunctionName =
   | 'listPhotos'
   | 'getPhoto'
   | 'deletePhoto';
+
+/** API Gateway throttling: a token bucket of `burstLimit` refilled at `rateLimit` per second. */
+export interface ThrottleSettings {
+  /** Requests that may arrive at once, above the steady rate. */
+  readonly burstLimit: number;
+  /** Steady requests per second. */
+  readonly rateLimit: number;
+}
+
+/** The photo API's routes, by name (lambda/shared/api.ts). */
+export type ApiRouteName = keyof typeof API_ROUTES;
 
 export interface PipelineConfig {
   /** Name of the CloudFormation stack. @default 'ImageRecognition' */
@@ -66,17 +78,27 @@ export interface PipelineConfig {
    * @default 26_214_400 (25 MiB)
    */
   readonly maxUploadBytes: number;
+  readonly uploads: {
+    /**
+     * Uploads (presigned POSTs from POST /photos) one user may start per UTC day; more is 429 until
+     * midnight UTC. Counted atomically in ImageMetadata, so concurrent requests cannot overshoot it.
+     * @default 200
+     */
+    readonly dailyQuotaPerUser: number;
+  };
   readonly api: {
     /**
-     * Default throttling of every route of the photo API (the stage's default route settings).
+     * Default throttling of every route of the photo API (the stage's default route settings). Like
+     * every API Gateway throttle it is shared by all callers, not per user.
      * @default { burstLimit: 50, rateLimit: 20 }
      */
-    readonly throttle: {
-      /** Requests that may arrive at once, above the steady rate. */
-      readonly burstLimit: number;
-      /** Steady requests per second. */
-      readonly rateLimit: number;
-    };
+    readonly throttle: ThrottleSettings;
+    /**
+     * Throttling of each route (the stage's route settings), over the default: POST /photos, the one
+     * that hands out uploads, lower than the reads.
+     * @default createUpload 10/5, listPhotos 50/20, getPhoto 100/50, deletePhoto 20/10 (burst/rate)
+     */
+    readonly routeThrottles: Readonly<Record<ApiRouteName, ThrottleSettings>>;
   };
   readonly auth: {
     /**
@@ -116,7 +138,19 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   logRetentionDays: 30,
   dataRemovalPolicy: 'retain',
   maxUploadBytes: 26_214_400,
-  api: { throttle: { burstLimit: 50, rateLimit: 20 } },
+  uploads: { dailyQuotaPerUser: 200 },
+  api: {
+    throttle: { burstLimit: 50, rateLimit: 20 },
+    routeThrottles: {
+      // Each upload costs storage and a pipeline run; the web app asks for three at a time.
+      createUpload: { burstLimit: 10, rateLimit: 5 },
+      // The web app polls the listing while photos are processing.
+      listPhotos: { burstLimit: 50, rateLimit: 20 },
+      // A gallery opens photos one by one; a detail is one GetItem and the execution's history.
+      getPhoto: { burstLimit: 100, rateLimit: 50 },
+      deletePhoto: { burstLimit: 20, rateLimit: 10 },
+    },
+  },
   auth: { domainPrefix: undefined },
 };
 
@@ -233,14 +267,14 @@ export function validateConfig(config: PipelineConfig): string[] {
       `maxUploadBytes must be a whole number of bytes from 1 to ${MAX_POST_UPLOAD_BYTES} (5 GiB, S3's POST limit), got ${config.maxUploadBytes}`,
     );
   }
-  const { burstLimit, rateLimit } = config.api.throttle;
-  if (!isInt(burstLimit, 0, 5000)) {
-    problems.push(`api.throttle.burstLimit must be a whole number from 0 to 5000, got ${burstLimit}`);
-  }
-  if (typeof rateLimit !== 'number' || !Number.isFinite(rateLimit) || rateLimit < 0 || rateLimit > 10000) {
+  if (!isInt(config.uploads.dailyQuotaPerUser, 1, 1_000_000)) {
     problems.push(
-      `api.throttle.rateLimit must be a number of requests per second from 0 to 10000, got ${rateLimit}`,
+      `uploads.dailyQuotaPerUser must be a whole number of uploads from 1 to 1000000, got ${config.uploads.dailyQuotaPerUser}`,
     );
+  }
+  problems.push(...throttleProblems('api.throttle', config.api.throttle));
+  for (const [route, throttle] of Object.entries(config.api.routeThrottles)) {
+    problems.push(...throttleProblems(`api.routeThrottles.${route}`, throttle));
   }
   const prefix = config.auth.domainPrefix;
   if (prefix === undefined) {
@@ -256,6 +290,19 @@ export function validateConfig(config: PipelineConfig): string[] {
   ) {
     problems.push(
       `auth.domainPrefix "${prefix}" must be 1-63 lower-case letters, digits and hyphens (not at either end) without the words aws, amazon or cognito`,
+    );
+  }
+  return problems;
+}
+
+function throttleProblems(name: string, { burstLimit, rateLimit }: ThrottleSettings): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(burstLimit) || burstLimit < 0 || burstLimit > 5000) {
+    problems.push(`${name}.burstLimit must be a whole number from 0 to 5000, got ${burstLimit}`);
+  }
+  if (typeof rateLimit !== 'number' || !Number.isFinite(rateLimit) || rateLimit < 0 || rateLimit > 10000) {
+    problems.push(
+      `${name}.rateLimit must be a number of requests per second from 0 to 10000, got ${rateLimit}`,
     );
   }
   return problems;

@@ -48,6 +48,14 @@ export class ImageRecognitionStack extends Stack {
       exposedHeaders: ['ETag'],
       maxAge: 3000,
     });
+    // The Content-Security-Policy names the exact Cognito domain, but only the region's API Gateway and
+    // S3 domains: the API's CORS and PhotoRepo's CORS rule name this distribution, so the exact API or
+    // bucket host in the distribution's own header policy would be a dependency cycle.
+    this.web.useContentSecurityPolicy({
+      apiOrigin: `https://*.execute-api.${this.region}.${this.urlSuffix}`,
+      cognitoOrigin: this.api.userPoolDomain.baseUrl(),
+      photoBucketOrigin: `https://*.s3.${this.region}.${this.urlSuffix}`,
+    });
     this.web.publish({
       apiUrl: this.api.httpApi.apiEndpoint,
       region: this.region,

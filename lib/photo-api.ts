@@ -128,9 +128,15 @@ export class PhotoApi extends Construct {
       handlerFolder: 'create-upload',
       description: 'Photo API, POST /photos: a presigned POST for one upload under Incoming/<user>/',
       settings: config.functions.createUpload,
-      environment: { MAX_UPLOAD_BYTES: String(config.maxUploadBytes) },
+      environment: {
+        MAX_UPLOAD_BYTES: String(config.maxUploadBytes),
+        DAILY_UPLOAD_QUOTA: String(config.uploads.dailyQuotaPerUser),
+      },
+    })
       // A presigned POST carries the function's own credentials: it needs the right it hands out.
-    }).bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:PutObject'], [INCOMING_PREFIX]);
+      .bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:PutObject'], [INCOMING_PREFIX])
+      // The caller's upload counter for the day (an ADD with a condition; nothing read or deleted).
+      .bindTable(imageMetadata, ['dynamodb:UpdateItem']);
 
     this.listPhotos = new PipelineFunction(this, 'ListPhotosFunction', {
       ...common,
@@ -219,15 +225,24 @@ export class PhotoApi extends Construct {
       ['getPhoto', this.getPhoto],
       ['deletePhoto', this.deletePhoto],
     ];
+    const stage = this.stage.node.defaultChild as apigw.CfnStage;
+    // RouteSettings is a JSON property: CDK passes it through as is, so the keys are CloudFormation's.
+    const routeSettings: Record<string, { ThrottlingBurstLimit: number; ThrottlingRateLimit: number }> = {};
     for (const [name, fn] of routes) {
       const [method, path] = API_ROUTES[name].split(' ');
-      this.httpApi.addRoutes({
+      const added = this.httpApi.addRoutes({
         path,
         methods: [method as apigw.HttpMethod],
         integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn),
         authorizer: this.authorizer,
       });
+      const { burstLimit, rateLimit } = config.api.routeThrottles[name];
+      routeSettings[API_ROUTES[name]] = { ThrottlingBurstLimit: burstLimit, ThrottlingRateLimit: rateLimit };
+      // API Gateway refuses route settings for a route key that does not exist yet.
+      for (const route of added) stage.node.addDependency(route);
     }
+    // Per-route throttles over the stage default: POST /photos (uploads) lower than the reads.
+    stage.routeSettings = routeSettings;
   }
 }
 

@@ -56,6 +56,8 @@ export class PhotoStorage extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: !destroy,
       removalPolicy,
+      // Only the per-user daily upload counters carry it: they delete themselves a day after use.
+      timeToLiveAttribute: TABLE_KEYS.timeToLiveAttribute,
     });
     // Same partition, sorted by upload time: a user's photos newest first (ScanIndexForward=false),
     // paginated with LastEvaluatedKey, strongly consistent right after an upload.

@@ -1,16 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DockerImage, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { DockerImage, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { type WebAppOrigins, webAppContentSecurityPolicy } from './content-security-policy';
 import { acknowledgeCdkHelper } from './nag';
 
 const WEB_DIR = fileURLToPath(new URL('../web', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const MISSING_ORIGINS =
+  'WebHosting needs the origins the web app talks to for its Content-Security-Policy: call useContentSecurityPolicy({ apiOrigin, cognitoOrigin, photoBucketOrigin }).';
 
 /** What the web app reads from /config.json when deployed (see web/src). */
 export interface WebRuntimeConfig {
@@ -31,15 +35,20 @@ export interface WebHostingProps {
 
 /**
  * The test web app: a private S3 bucket served only through CloudFront (Origin Access Control),
- * HTTPS only. `publish()` uploads the app, built by Vite during synthesis, with its runtime
- * config.json written at deploy time (it needs values, like the API URL, known only then).
+ * HTTPS only, with a strict Content-Security-Policy and the usual security headers.
+ * `useContentSecurityPolicy()` names the origins the app talks to; `publish()` uploads the app, built
+ * by Vite during synthesis, with its runtime config.json written at deploy time (it needs values, like
+ * the API URL, known only then).
  */
 export class WebHosting extends Construct {
   public readonly bucket: s3.Bucket;
   public readonly distribution: cloudfront.Distribution;
+  /** The headers CloudFront adds to every response: CSP, HSTS, nosniff, frame options, referrer policy. */
+  public readonly responseHeadersPolicy: cloudfront.ResponseHeadersPolicy;
   /** https://<id>.cloudfront.net */
   public readonly url: string;
   private readonly logRetentionDays: number;
+  private appOrigins?: WebAppOrigins;
 
   constructor(scope: Construct, id: string, props: WebHostingProps) {
     super(scope, id);
@@ -56,13 +65,42 @@ export class WebHosting extends Construct {
       autoDeleteObjects: true,
     });
 
+    this.responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: `${Stack.of(this).stackName} web app: CSP and security headers`,
+      securityHeadersBehavior: {
+        // Filled in at synthesis from useContentSecurityPolicy(): the origins exist only after the
+        // API and sign-in, which themselves need this distribution's URL.
+        contentSecurityPolicy: {
+          contentSecurityPolicy: Lazy.string({
+            produce: () => {
+              if (!this.appOrigins) throw new Error(MISSING_ORIGINS);
+              return webAppContentSecurityPolicy(this.appOrigins);
+            },
+          }),
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(365),
+          includeSubdomains: true,
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: {
+          referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+          override: true,
+        },
+      },
+    });
+    this.node.addValidation({ validate: () => (this.appOrigins ? [] : [MISSING_ORIGINS]) });
+
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: `${Stack.of(this).stackName} web app`,
       defaultRootObject: 'index.html',
       defaultBehavior: {
         origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+        responseHeadersPolicy: this.responseHeadersPolicy,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
@@ -92,6 +130,14 @@ export class WebHosting extends Construct {
           'The default *.cloudfront.net certificate fixes the minimum TLS version; use a custom domain and certificate to raise it.',
       },
     );
+  }
+
+  /**
+   * Sets the origins the Content-Security-Policy allows besides the app's own (see
+   * lib/content-security-policy.ts). CDK tokens are fine: CloudFormation joins them at deploy time.
+   */
+  useContentSecurityPolicy(origins: WebAppOrigins): void {
+    this.appOrigins = origins;
   }
 
   /** Uploads the built web app and its runtime config.json, and invalidates CloudFront's cache. */

@@ -5,15 +5,19 @@
  *
  * Sign-in: on AWS a JWT authorizer checks the Cognito token. Locally a local user is signed in: the
  * route's JWT claims carry `sub` = the `X-Local-User` header when given (so isolation between users is
- * testable), else LOCAL_OWNER.
+ * testable), else LOCAL_OWNER. Because of that header, only this gateway's own pages may call the
+ * API: a request whose Host is not the gateway's loopback host:port (DNS rebinding) is refused, and so
+ * is an /api request whose Origin is another site's.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
+import { webAppContentSecurityPolicy } from '../lib/content-security-policy';
 import type { InvokeResult } from './lambda/runtime';
 import { LOCAL_OWNER } from './pipeline-run';
+import { assertLoopbackHost, LOOPBACK_HOST } from './ports';
 import { type CfnTemplate, LOCAL_ACCOUNT, type LocalNames, resourcesOfType } from './template';
 
 /** Where the API is mounted on the shared origin; the web app's config.json points here. */
@@ -21,6 +25,8 @@ export const API_PREFIX = '/api';
 
 const LOCAL_USER_HEADER = 'x-local-user';
 const LOCAL_USER = /^[A-Za-z0-9._@-]{1,64}$/;
+/** API Gateway's request payload limit (HTTP and REST APIs): 10 MB. */
+export const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface LocalRoute {
   method: string;
@@ -81,7 +87,8 @@ export function routesFrom(template: CfnTemplate, names: LocalNames): LocalRoute
 }
 
 export async function startApiGateway(options: {
-  host: string;
+  /** A loopback address; anything else is refused. @default '127.0.0.1' */
+  host?: string;
   port: number;
   routes: LocalRoute[];
   invoke: (functionArn: string, event: unknown) => Promise<InvokeResult>;
@@ -89,7 +96,13 @@ export async function startApiGateway(options: {
   webRoot?: string;
   /** Served as /config.json for the web app. */
   webConfig: Record<string, unknown>;
+  /** The local S3 endpoint the app's presigned URLs point at, for the app's Content-Security-Policy. */
+  s3Url?: string;
 }): Promise<LocalApiGateway> {
+  const host = options.host ?? LOOPBACK_HOST;
+  assertLoopbackHost(host, 'The local API Gateway');
+  /** The port once listening; until then nothing is accepted. */
+  let listeningPort = -1;
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error) => {
       if (!response.headersSent) json(response, 500, { message: 'Internal Server Error' });
@@ -97,10 +110,32 @@ export async function startApiGateway(options: {
     });
   });
 
+  /** The Host values this gateway answers to: its own loopback host:port, by address or by name. */
+  const ownHosts = () => new Set([`${host}:${listeningPort}`, `localhost:${listeningPort}`]);
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // DNS rebinding: a site whose name now resolves to 127.0.0.1 sends its own name as Host.
+    const requestHost = (request.headers.host ?? '').toLowerCase();
+    if (!ownHosts().has(requestHost)) {
+      return forbidden(
+        response,
+        `Host "${request.headers.host ?? ''}" is not this local gateway's (${[...ownHosts()].join(' or ')})`,
+      );
+    }
     const url = new URL(request.url ?? '/', 'http://local');
     if (url.pathname === '/config.json') return json(response, 200, options.webConfig);
     if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) {
+      // Browsers send Origin on cross-origin requests (and on same-origin POSTs): only the gateway's
+      // own pages may call the API, which signs in whoever X-Local-User names. No Origin: not a
+      // cross-origin browser request (curl, the SDK, a same-origin GET).
+      const origin = request.headers.origin;
+      if (origin !== undefined && origin !== `http://${requestHost}`) {
+        return forbidden(response, `Origin "${origin}" may not call this local API`);
+      }
+      // Over API Gateway's payload limit by its own account: refused before reading a byte of it.
+      if (Number(request.headers['content-length'] ?? 0) > MAX_REQUEST_BODY_BYTES) {
+        return tooLarge(request, response);
+      }
       return api(request, response, url, url.pathname.slice(API_PREFIX.length) || '/');
     }
     return staticFile(response, url.pathname);
@@ -121,7 +156,8 @@ export async function startApiGateway(options: {
     if (route.authorization === 'JWT' && !LOCAL_USER.test(user))
       return json(response, 401, { message: 'Unauthorized' });
 
-    const body = await readBody(request);
+    const body = await readBody(request, MAX_REQUEST_BODY_BYTES);
+    if (body === null) return tooLarge(request, response);
     const match = route.matcher.exec(path)!;
     const event = payloadV2(request, url, path, route, body, user, match.slice(1));
     const outcome = await options.invoke(route.functionArn, event);
@@ -143,16 +179,25 @@ export async function startApiGateway(options: {
     response.writeHead(200, {
       'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-cache',
+      // The same policy CloudFront sends (lib/web-hosting.ts), with the local origins: this gateway
+      // serves the app and /api ('self'); images and uploads go to the local S3.
+      'content-security-policy': webAppContentSecurityPolicy({
+        photoBucketOrigin: localS3Origin(options.s3Url),
+      }),
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'strict-origin-when-cross-origin',
     });
     response.end(readFileSync(file));
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
+    server.listen(options.port, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host}:${port}`;
+  listeningPort = port;
+  const url = `http://${host}:${port}`;
   return {
     url,
     apiUrl: `${url}${API_PREFIX}`,
@@ -259,16 +304,52 @@ function json(response: ServerResponse, status: number, body: unknown): void {
   response.end(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    // API Gateway's payload limit.
-    if (size > 10 * 1024 * 1024) throw new Error('Request body over 10 MB');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+function forbidden(response: ServerResponse, message: string): void {
+  response.writeHead(403, {
+    'content-type': 'text/plain; charset=utf-8',
+    'x-content-type-options': 'nosniff',
+  });
+  response.end(`Forbidden: ${message}\n`);
+}
+
+/**
+ * API Gateway's answer to a body over its payload limit. The rest of the body is not read into
+ * memory: the connection closes once the answer is sent (Node discards what still arrives meanwhile),
+ * and is cut a moment later if the client keeps sending.
+ */
+function tooLarge(request: IncomingMessage, response: ServerResponse): void {
+  request.on('error', () => {}); // the client's side of the cut, below
+  response.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+  response.end(JSON.stringify({ message: 'Request Entity Too Large' }));
+  response.once('finish', () => {
+    setTimeout(() => request.socket.destroy(), 2000).unref();
+  });
+}
+
+/** The request body, or null once it is over `limit` bytes (the rest is then discarded as it comes). */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      // Not destroyed (that would close the socket before the 413 goes out): left flowing, unheard.
+      request
+        .off('data', onData)
+        .off('end', onEnd)
+        .off('error', reject)
+        .on('error', () => {});
+      chunks.length = 0;
+      request.resume();
+      resolve(null);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    request.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -281,3 +362,13 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.map': 'application/json',
 };
+
+/**
+ * The origin presigned URLs for the local S3 have: path-style on an IP address
+ * (http://127.0.0.1:4601/bucket/key), virtual-hosted on a name (http://bucket.localhost:4601/key).
+ */
+function localS3Origin(s3Url: string | undefined): string | undefined {
+  if (!s3Url) return undefined;
+  const { protocol, hostname, host, origin } = new URL(s3Url);
+  return /^[\d.]+$|^\[/.test(hostname) ? origin : `${protocol}//*.${host}`;
+}

@@ -12,6 +12,8 @@ export const CLOUD_FLAGS = {
   'dynamodb-port': { type: 'string' },
   'stepfunctions-port': { type: 'string' },
   'rekognition-port': { type: 'string' },
+  'dynamodb-local': { type: 'boolean' },
+  /** The default since DynamoDB Local became opt-in; still accepted so older scripts keep working. */
   dynalite: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } satisfies ParseArgsConfig['options'];
@@ -23,7 +25,9 @@ export const CLOUD_FLAGS_HELP = `Local cloud options:
   --dynamodb-port <port>       DynamoDB (default ${DEFAULT_PORTS.dynamodb})
   --stepfunctions-port <port>  Step Functions (default ${DEFAULT_PORTS.stepfunctions})
   --rekognition-port <port>    Rekognition (default ${DEFAULT_PORTS.rekognition})
-  --dynalite                   use dynalite even when Java 17+ could run DynamoDB Local`;
+  --dynamodb-local             run Amazon's DynamoDB Local (Java 17+) instead of dynalite; it listens
+                               on every network interface, not on loopback only (a warning says so)
+  --dynalite                   accepted and ignored: dynalite is the default`;
 
 type Flags = {
   [K in keyof typeof CLOUD_FLAGS]?: (typeof CLOUD_FLAGS)[K]['type'] extends 'boolean' ? boolean : string;
@@ -48,9 +52,15 @@ export function cloudOptionsFrom(flags: Flags): LocalCloudOptions {
       ...port('stepfunctions-port', 'stepfunctions'),
       ...port('rekognition-port', 'rekognition'),
     },
-    dynamoEngine: flags.dynalite ? 'dynalite' : undefined,
+    dynamoEngine: dynamoEngineFrom(flags),
     config: configFromCdkJson(),
   };
+}
+
+function dynamoEngineFrom(flags: Flags): LocalCloudOptions['dynamoEngine'] {
+  if (flags['dynamodb-local'] && flags.dynalite)
+    throw new Error('--dynamodb-local and --dynalite contradict each other; give one');
+  return flags['dynamodb-local'] ? 'DynamoDB Local' : 'dynalite';
 }
 
 /** The same config `cdk synth` would use: the `pipeline` context in cdk.json, over the defaults. */

@@ -15,7 +15,7 @@ import { API_PREFIX, routesFrom, startApiGateway } from './api-gateway';
 import { type DynamoEngine, type LocalDynamo, startLocalDynamo } from './dynamodb';
 import { FunctionError, LocalFunction } from './lambda/runtime';
 import { LOCAL_OWNER } from './pipeline-run';
-import { assertPortFree, DEFAULT_PORTS, localCredentials, type PortSettings } from './ports';
+import { assertPortFree, DEFAULT_PORTS, LOOPBACK_HOST, localCredentials, type PortSettings } from './ports';
 import { type RekognitionServer, startRekognitionServer } from './rekognition/server';
 import { type LocalS3, type NotificationRule, startLocalS3 } from './s3';
 import {
@@ -40,13 +40,14 @@ export const DEFAULT_STATE_DIR = join(REPO_ROOT, '.local-cloud');
 export interface LocalCloudOptions {
   /** Where buckets, tables, executions and logs persist between runs. @default '<repo>/.local-cloud' */
   readonly stateDir?: string;
-  /** @default '127.0.0.1' */
-  readonly host?: string;
   /** Port per service; 0 picks a free one. @default DEFAULT_PORTS */
   readonly ports?: Partial<PortSettings>;
   /** @default the default config */
   readonly config?: PipelineConfig;
-  /** @default DynamoDB Local with Java 17+, else dynalite */
+  /**
+   * dynalite (pure Node, bound to loopback) unless DynamoDB Local is asked for: its jar has no bind
+   * option and listens on every interface. @default 'dynalite'
+   */
   readonly dynamoEngine?: DynamoEngine;
   /** Delay before Lambda's first async retry (AWS: about a minute). @default 1000 */
   readonly asyncRetryDelayMs?: number;
@@ -86,8 +87,8 @@ export interface LocalCloud {
 }
 
 /** Fails with a message naming the service and the flag when one of the cloud's ports is taken. */
-export async function assertPortsFree(options: Pick<LocalCloudOptions, 'host' | 'ports'>): Promise<void> {
-  const host = options.host ?? '127.0.0.1';
+export async function assertPortsFree(options: Pick<LocalCloudOptions, 'ports'>): Promise<void> {
+  const host = LOOPBACK_HOST;
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   await assertPortFree(host, ports.s3, 'S3', '--s3-port');
   await assertPortFree(host, ports.dynamodb, 'DynamoDB', '--dynamodb-port');
@@ -97,7 +98,8 @@ export async function assertPortsFree(options: Pick<LocalCloudOptions, 'host' | 
 }
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-  const host = options.host ?? '127.0.0.1';
+  // Every listener on loopback, with no option to change it: see LOOPBACK_HOST.
+  const host = LOOPBACK_HOST;
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
   const log = options.log ?? (() => {});
@@ -127,6 +129,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     stoppers.push(dynamo.close);
     log(`DynamoDB: ${dynamo.engine} at ${dynamo.url}`);
+    if (dynamo.engine === 'DynamoDB Local') console.warn(DYNAMODB_LOCAL_WARNING(dynamo.url));
 
     // The Rekognition and Step Functions endpoints need to know S3's and the functions' addresses,
     // and the functions need theirs: reserve S3 first, then start the rest.
@@ -135,6 +138,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const deadLetterDir = join(stateDir, 'dead-letters');
 
     let s3Url = '';
+    // The web app's origin, once its server listens: the only origin the local S3 answers CORS for.
+    let webOrigins: string[] = [];
     const rekognition = await startRekognitionServer({
       host,
       port: ports.rekognition,
@@ -159,6 +164,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       directory: join(stateDir, 's3'),
       buckets: resourcesOfType(template, 'AWS::S3::Bucket').map(([id]) => names.bucketName(id)),
       notifications: notificationsFrom(template, names),
+      allowedOrigins: () => webOrigins,
       invokeAsync: async (functionArn, event) => {
         const fn = byArn.get(functionArn);
         if (!fn)
@@ -269,6 +275,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             },
             webRoot: options.webRoot,
             webConfig: { mode: 'local', apiUrl: API_PREFIX, user: LOCAL_OWNER },
+            s3Url: s3.url,
           })
         : undefined;
     if (api) {
@@ -284,7 +291,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       } catch {}
     }
 
-    if (api) endpoints.web = api.url;
+    if (api) {
+      endpoints.web = api.url;
+      // The same server, whichever loopback name the browser used to open it.
+      const { port } = new URL(api.url);
+      webOrigins = [...new Set([api.url, `http://localhost:${port}`, `http://127.0.0.1:${port}`])];
+    }
     return {
       endpoints,
       dynamoEngine: dynamo.engine,
@@ -320,7 +332,19 @@ function baseProcessEnvironment(): Record<string, string> {
   );
 }
 
-function tablesFrom(template: CfnTemplate, names: LocalNames): CreateTableCommandInput[] {
+/** What `npm start -- --dynamodb-local` prints: the jar cannot be bound to loopback. */
+export const DYNAMODB_LOCAL_WARNING = (url: string) =>
+  `WARNING: DynamoDB Local (${url}) listens on every network interface (its jar has no bind option): ` +
+  'while it runs, anyone who can reach this machine can read and write its tables. Use it on a trusted ' +
+  'network only, or leave out --dynamodb-local to use dynalite, which listens on loopback only.';
+
+/**
+ * CreateTable inputs for the template's tables: keys and indexes only. Whatever else the template
+ * sets (TimeToLiveSpecification, streams, point-in-time recovery, SSE, tags) is left out: dynalite and
+ * DynamoDB Local create the table without it, and nothing local depends on it (TTL deletion is
+ * asynchronous and best-effort on AWS too, so code must not rely on it).
+ */
+export function tablesFrom(template: CfnTemplate, names: LocalNames): CreateTableCommandInput[] {
   return resourcesOfType(template, 'AWS::DynamoDB::Table').map(([logicalId, resource]) => {
     const props = names.resolve<Record<string, unknown>>(resource.Properties ?? {});
     const indexes = (list: unknown) =>

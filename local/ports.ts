@@ -1,4 +1,28 @@
-import { createServer } from 'node:net';
+import { createServer, isIPv4, isIPv6 } from 'node:net';
+
+/**
+ * The only address the local cloud listens on. Its services have no authentication worth the name
+ * (fixed credentials, a signed-in local user), so nothing may be reachable from another machine.
+ */
+export const LOOPBACK_HOST = '127.0.0.1';
+
+/** Whether a listen address is loopback only: 127.0.0.0/8, ::1 or `localhost` (not 0.0.0.0, not ::). */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (isIPv4(bare)) return bare.startsWith('127.');
+  if (isIPv6(bare)) return bare === '::1' || /^::ffff:127\./i.test(bare);
+  return false;
+}
+
+/** Refuses to start a local service on anything but a loopback address. */
+export function assertLoopbackHost(host: string, service: string): void {
+  if (!isLoopbackHost(host)) {
+    throw new Error(
+      `${service} listens on loopback only (e.g. ${LOOPBACK_HOST}), not on "${host}": the local cloud is not safe to expose to the network`,
+    );
+  }
+}
 
 /** s3rver accepts only these; the other local services accept anything. */
 export const localCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

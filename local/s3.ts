@@ -2,19 +2,29 @@
  * S3 on loopback (s3rver), with the template's buckets and its bucket notifications bridged to local
  * functions the way S3 delivers them: filtered by event type, prefix and suffix, keys URL-encoded,
  * invoked asynchronously with Lambda's async retries.
+ *
+ * s3rver itself takes anonymous requests, answers CORS for any origin and stores keys as file paths.
+ * So it listens on a Unix socket in a private folder (no TCP port any web page could reach), and a
+ * front on the S3 port (loopback only) lets through only what S3 would: requests signed with the
+ * local credentials (s3-auth.ts), browser POST uploads whose policy holds (s3-post-policy.ts), keys
+ * that stay in the bucket's folder, and CORS for the web app's origin only.
  */
-import { mkdirSync } from 'node:fs';
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import busboy from 'busboy';
 import S3rver from 's3rver';
 import { localCredentials } from './ports';
+import {
+  assertSafeCopySource,
+  assertSafeKey,
+  assertSafeTarget,
+  checkSignature,
+  deleteObjectsKeys,
+  S3RequestError,
+} from './s3-auth';
 import { checkPostPolicy, PostPolicyError, s3ErrorXml } from './s3-post-policy';
 
 export interface NotificationRule {
@@ -31,12 +41,18 @@ export interface NotificationRule {
 export type AsyncInvoker = (functionArn: string, event: unknown) => Promise<void>;
 
 export interface LocalS3Options {
+  /** A loopback address: the local S3 refuses to listen anywhere else. */
   host: string;
   port: number;
   directory: string;
   buckets: string[];
   notifications: NotificationRule[];
   invokeAsync: AsyncInvoker;
+  /**
+   * The origins that get CORS grants (the web app's), asked per request: the web app's port may be
+   * picked after S3 starts. @default none
+   */
+  allowedOrigins?: () => readonly string[];
 }
 
 interface S3rverRecord {
@@ -59,21 +75,34 @@ export interface LocalS3 {
 }
 
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  if (!isLoopback(options.host)) {
+    throw new Error(
+      `The local S3 listens on loopback only (127.0.0.1, ::1 or localhost), not on ${options.host}`,
+    );
+  }
   mkdirSync(options.directory, { recursive: true });
+  // Only this user can enter the folder (mkdtemp makes it 0700), so only the front reaches s3rver.
+  const socketDir = mkdtempSync(join(tmpdir(), 'local-s3-'));
+  const socketPath = join(socketDir, 's3rver.sock');
   const server = new S3rver({
-    address: options.host,
-    // s3rver listens on a private port; the front server below takes the S3 port and checks POST policies.
-    port: 0,
+    port: socketPath,
     directory: options.directory,
     silent: true,
     // Path-style only: the SDK addresses loopback IPs path-style.
     vhostBuckets: false,
-    configureBuckets: options.buckets.map((name) => ({ name, configs: [CORS_FOR_LOCAL_WEB_APP] })),
+    // No CORS configuration: the front answers CORS, for the web app's origin only.
+    configureBuckets: options.buckets.map((name) => ({ name })),
   });
-  const { port: s3rverPort } = (await server.run()) as { port: number };
-  const front = await startPolicyFront(options.host, options.port, s3rverPort);
+  let front: Server;
+  try {
+    await server.run();
+    front = await startFront(options.host, options.port, socketPath, options.allowedOrigins ?? (() => []));
+  } catch (error) {
+    await server.close().catch(() => {});
+    rmSync(socketDir, { recursive: true, force: true });
+    throw error;
+  }
   const port = (front.address() as AddressInfo).port;
-
   const inFlight = new Set<Promise<void>>();
   const delivered: { functionArn: string; event: unknown }[] = [];
   const deliver = (functionArn: string, event: unknown) => {
@@ -113,75 +142,160 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         front.closeAllConnections();
       });
       await server.close();
+      rmSync(socketDir, { recursive: true, force: true });
     },
   };
 }
 
-/**
- * A proxy in front of s3rver that refuses browser POST uploads S3 would refuse (see s3-post-policy.ts)
- * and passes everything else through unchanged.
- */
-async function startPolicyFront(host: string, port: number, s3rverPort: number): Promise<Server> {
-  const forward = (request: IncomingMessage, response: ServerResponse, body?: Buffer) => {
-    const upstream = httpRequest(
-      { host, port: s3rverPort, method: request.method, path: request.url, headers: request.headers },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    upstream.on('error', (error) => {
-      response.writeHead(502);
-      response.end(String(error));
-    });
-    if (body) upstream.end(body);
-    else request.pipe(upstream);
-  };
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
+/** Methods the web app's origin may use from a browser (preflights answered for these). */
+const CORS_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'];
+
+/**
+ * The S3 port: answers CORS preflights for the web app's origin, refuses keys that could leave the
+ * bucket's folder, checks browser POST uploads' policies (see s3-post-policy.ts) and every other
+ * request's signature (see s3-auth.ts), and forwards what passes to s3rver unchanged (same method,
+ * path, query and headers, Host included).
+ */
+async function startFront(
+  host: string,
+  port: number,
+  socketPath: string,
+  allowedOrigins: () => readonly string[],
+): Promise<Server> {
   const front = createServer((request, response) => {
+    const origin = request.headers.origin;
+    const granted = origin !== undefined && allowedOrigins().includes(origin);
+    // Only the web app's origin may read answers; every other page gets no grant at all.
+    const cors: Record<string, string> = {
+      ...(origin !== undefined ? { vary: 'Origin' } : {}),
+      ...(granted ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'ETag' } : {}),
+    };
+    const refuse = (error: S3RequestError | PostPolicyError) => {
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      response.writeHead(error.status, { 'content-type': 'application/xml', ...cors });
+      response.end(request.method === 'HEAD' ? undefined : s3ErrorXml(error));
+    };
+    const forward = (body?: Buffer) => {
+      const upstream = httpRequest(
+        { socketPath, method: request.method, path: request.url, headers: request.headers },
+        (answer) => {
+          const headers = Object.fromEntries(
+            Object.entries(answer.headers).filter(
+              ([name]) => !name.startsWith('access-control-') && name !== 'vary',
+            ),
+          );
+          response.writeHead(answer.statusCode ?? 502, { ...headers, ...cors });
+          answer.pipe(response);
+        },
+      );
+      upstream.on('error', (error) => {
+        if (response.headersSent) {
+          response.destroy();
+          return;
+        }
+        response.writeHead(502, cors);
+        response.end(String(error));
+      });
+      if (body) upstream.end(body);
+      else request.pipe(upstream);
+    };
+
+    // A web page knows the local credentials as well as anyone (s3rver fixes them), so it could sign
+    // requests itself: refuse what a browser sends on another page's behalf. A page on another origin
+    // (a form POST, a presigned URL it made) sends its Origin; a page reached through DNS rebinding
+    // sends its own name as Host. The SDK and <img> send neither.
+    const hostAllowed = loopbackHosts(front).includes(request.headers.host ?? '');
+    if (!hostAllowed || (origin !== undefined && !granted)) {
+      refuse(
+        new S3RequestError(
+          'AccessDenied',
+          403,
+          hostAllowed
+            ? `The local S3 serves the local web app's origin only, not ${origin}`
+            : `The local S3 answers requests to 127.0.0.1, localhost or [::1] on its port only, not to Host ${request.headers.host ?? '(none)'}`,
+        ),
+      );
+      return;
+    }
+
+    if (request.method === 'OPTIONS') {
+      const method = request.headers['access-control-request-method'];
+      if (!granted || !method || !CORS_METHODS.includes(method)) {
+        refuse(
+          new S3RequestError(
+            'CORSResponse',
+            403,
+            'This CORS request is not allowed. The local S3 answers CORS for the local web app only.',
+          ),
+        );
+        return;
+      }
+      response.writeHead(200, {
+        ...cors,
+        'access-control-allow-methods': CORS_METHODS.join(', '),
+        ...(request.headers['access-control-request-headers']
+          ? { 'access-control-allow-headers': request.headers['access-control-request-headers'] }
+          : {}),
+        'access-control-max-age': '600',
+        vary: 'Origin, Access-Control-Request-Headers, Access-Control-Request-Method',
+      });
+      response.end();
+      return;
+    }
+
     const bucket = /^\/([^/?]+)\/?(\?|$)/.exec(request.url ?? '')?.[1];
     const isFormUpload =
       request.method === 'POST' &&
-      bucket &&
+      bucket !== undefined &&
       /^multipart\/form-data/i.test(request.headers['content-type'] ?? '');
-    if (!isFormUpload) {
-      forward(request, response);
-      return;
-    }
-    readFormUpload(request)
-      .then(({ body, fields, fileSize }) => {
-        try {
-          checkPostPolicy(
-            { bucket: decodeURIComponent(bucket), fields, fileSize },
-            localCredentials.secretAccessKey,
+    const handle = async () => {
+      assertSafeTarget(request.url ?? '');
+      if (isFormUpload) {
+        // A browser upload: no signed request, but a signed policy (which may let the key vary).
+        const { body, fields, fileSize, fileName } = await readFormUpload(request).catch((error: Error) => {
+          throw new PostPolicyError(
+            'MalformedPOSTRequest',
+            400,
+            `The body of your POST request is not well-formed multipart/form-data: ${error.message}`,
           );
-        } catch (error) {
-          if (!(error instanceof PostPolicyError)) throw error;
-          // S3 answers CORS on errors too, so the browser can read why.
-          const origin = request.headers.origin;
-          response.writeHead(error.status, {
-            'content-type': 'application/xml',
-            ...(origin
-              ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'ETag' }
-              : {}),
-          });
-          response.end(s3ErrorXml(error));
-          return;
-        }
-        forward(request, response, body);
-      })
-      .catch((error: Error) => {
-        response.writeHead(400, { 'content-type': 'application/xml' });
-        response.end(
-          s3ErrorXml(
-            new PostPolicyError(
-              'MalformedPOSTRequest',
-              400,
-              `The body of your POST request is not well-formed multipart/form-data: ${error.message}`,
-            ),
-          ),
+        });
+        checkPostPolicy(
+          { bucket: decodeURIComponent(bucket), fields, fileSize },
+          localCredentials.secretAccessKey,
         );
-      });
+        const key = Object.entries(fields).find(([name]) => name.toLowerCase() === 'key')?.[1] ?? '';
+        assertSafeKey(key);
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: S3's own form variable, not a template.
+        assertSafeKey(key.replaceAll('${filename}', fileName));
+        forward(body);
+        return;
+      }
+      await checkSignature(
+        { method: request.method ?? 'GET', url: request.url ?? '', headers: request.headers },
+        localCredentials,
+      );
+      const copySource = request.headers['x-amz-copy-source'];
+      if (typeof copySource === 'string') assertSafeCopySource(copySource);
+      if (request.method === 'POST' && /[?&]delete(=|&|$)/.test(request.url ?? '')) {
+        // DeleteObjects names its keys in the body.
+        const body = await readBody(request, MAX_DELETE_BYTES);
+        for (const key of deleteObjectsKeys(body.toString('utf8'))) assertSafeKey(key);
+        forward(body);
+        return;
+      }
+      forward();
+    };
+    handle().catch((error: unknown) => {
+      if (error instanceof S3RequestError || error instanceof PostPolicyError) refuse(error);
+      else refuse(new S3RequestError('InternalError', 500, (error as Error).message));
+    });
   });
   await new Promise<void>((resolve, reject) => {
     front.once('error', reject);
@@ -190,10 +304,30 @@ async function startPolicyFront(host: string, port: number, s3rverPort: number):
   return front;
 }
 
+/** The Host values a loopback client sends to the front. */
+function loopbackHosts(front: Server): string[] {
+  const { port } = front.address() as AddressInfo;
+  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+}
+
+/** DeleteObjects takes up to 1000 keys of up to 1 KB each. */
+const MAX_DELETE_BYTES = 2 * 1024 * 1024;
+
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new S3RequestError('MalformedXML', 400, 'The request body is too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Buffers a multipart upload and reads its fields and the file's size. */
 async function readFormUpload(
   request: IncomingMessage,
-): Promise<{ body: Buffer; fields: Record<string, string>; fileSize: number }> {
+): Promise<{ body: Buffer; fields: Record<string, string>; fileSize: number; fileName: string }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -205,12 +339,14 @@ async function readFormUpload(
   const body = Buffer.concat(chunks);
   const fields: Record<string, string> = {};
   let fileSize = 0;
+  let fileName = '';
   await new Promise<void>((resolve, reject) => {
     const parser = busboy({ headers: request.headers, limits: { fieldSize: 1024 * 1024 } });
     parser.on('field', (name, value) => {
       fields[name] = value;
     });
-    parser.on('file', (_name, stream) => {
+    parser.on('file', (_name, stream, info) => {
+      fileName = info.filename ?? '';
       stream.on('data', (data: Buffer) => {
         fileSize += data.length;
       });
@@ -219,7 +355,7 @@ async function readFormUpload(
     parser.on('error', reject);
     parser.end(body);
   });
-  return { body, fields, fileSize };
+  return { body, fields, fileSize, fileName };
 }
 
 /** Larger than any upload the app's policies allow, small enough to buffer. */
@@ -275,16 +411,3 @@ function s3Event(record: S3rverRecord, rule: NotificationRule, sequencer: string
 export function encodeS3EventKey(key: string): string {
   return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
 }
-
-/** The local web app uploads straight to the bucket with presigned POSTs, from another origin. */
-const CORS_FOR_LOCAL_WEB_APP = `<CORSConfiguration>
-  <CORSRule>
-    <AllowedOrigin>*</AllowedOrigin>
-    <AllowedMethod>GET</AllowedMethod>
-    <AllowedMethod>PUT</AllowedMethod>
-    <AllowedMethod>POST</AllowedMethod>
-    <AllowedMethod>HEAD</AllowedMethod>
-    <AllowedHeader>*</AllowedHeader>
-    <ExposeHeader>ETag</ExposeHeader>
-  </CORSRule>
-</CORSConfiguration>`;

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import type { CreateUploadRequest, CreateUploadResponse } from '../shared/api';
+import {
+  type CreateUploadRequest,
+  type CreateUploadResponse,
+  fileExtension,
+  UPLOAD_CONTENT_TYPES,
+  type UploadContentType,
+  uploadContentType,
+} from '../shared/api';
+import { errorName } from '../shared/errors';
 import {
   type ApiEvent,
   type ApiResponse,
@@ -12,57 +21,68 @@ import {
   PRESIGN_EXPIRY_SECONDS,
   respond,
 } from '../shared/http';
-import { INCOMING_PREFIX } from '../shared/model';
+import { INCOMING_PREFIX, TABLE_KEYS, UPLOAD_QUOTA_ID_PREFIX } from '../shared/model';
 import type { Log } from '../shared/powertools';
 
 export interface CreateUploadDeps {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly maxUploadBytes: number;
+  /** ImageMetadata: holds each user's upload counter for the day. */
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** Presigned POSTs one user may get per UTC day. */
+  readonly dailyQuota: number;
   readonly log: Log;
   readonly newId?: () => string;
   readonly now?: () => Date;
 }
 
-const MAX_FILE_NAME_LENGTH = 1024;
-const IMAGE_TYPE = /^image\/[a-z0-9][a-z0-9.+-]{0,126}$/;
+/** A checked request: the content type is the accepted one it names, with the key's extension. */
+export interface UploadRequest extends CreateUploadRequest {
+  readonly contentType: UploadContentType;
+  readonly extension: string;
+}
 
-/** Extensions for content types whose subtype is not already a good one. */
-const EXTENSION_BY_SUBTYPE: Record<string, string> = {
-  jpeg: 'jpg',
-  png: 'png',
-  gif: 'gif',
-  webp: 'webp',
-  tiff: 'tiff',
-  heic: 'heic',
-  heif: 'heif',
-  avif: 'avif',
-};
+const MAX_FILE_NAME_LENGTH = 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const ACCEPTED_TYPES = Object.keys(UPLOAD_CONTENT_TYPES).join(', ');
 
 /**
  * POST /photos: a presigned POST that lets the caller upload one image straight to PhotoRepo, under
- * `Incoming/<caller>/<new photo id>.<ext>`. The policy pins the key, the size range and an image
- * Content-Type, and expires after five minutes, so the URL cannot be reused for anything else.
+ * `Incoming/<caller>/<new photo id>.<ext>`. The policy pins the key, the size range and the exact
+ * Content-Type (a raster type from UPLOAD_CONTENT_TYPES), and expires after five minutes, so the URL
+ * cannot be reused for anything else. Each one counts towards the caller's daily quota.
  */
 export async function createUpload(event: ApiEvent, deps: CreateUploadDeps): Promise<ApiResponse> {
   return respond(deps.log, async () => {
     const owner = callerId(event);
     const request = parseCreateUpload(jsonBody(event), deps.maxUploadBytes);
+    const now = deps.now?.() ?? new Date();
+    const used = await countUpload(owner, now, deps);
     const photoId = (deps.newId ?? randomUUID)();
-    const key = `${INCOMING_PREFIX}${owner}/${photoId}.${extensionFor(request.fileName, request.contentType)}`;
-    const expiresAt = new Date((deps.now?.() ?? new Date()).getTime() + PRESIGN_EXPIRY_SECONDS * 1000);
+    const key = `${INCOMING_PREFIX}${owner}/${photoId}.${request.extension}`;
+    const expiresAt = new Date(now.getTime() + PRESIGN_EXPIRY_SECONDS * 1000);
     const upload = await createPresignedPost(deps.s3, {
       Bucket: deps.bucket,
       Key: key,
       Conditions: [
         { key },
         ['content-length-range', 1, deps.maxUploadBytes],
-        ['starts-with', '$Content-Type', 'image/'],
+        // Exactly this type: a starts-with would let the form swap in image/svg+xml.
+        ['eq', '$Content-Type', request.contentType],
       ],
       Fields: { 'Content-Type': request.contentType },
       Expires: PRESIGN_EXPIRY_SECONDS,
     });
-    deps.log.info('Upload created', { owner, photoId, key, sizeBytes: request.sizeBytes });
+    deps.log.info('Upload created', {
+      owner,
+      photoId,
+      key,
+      contentType: request.contentType,
+      sizeBytes: request.sizeBytes,
+      uploadsToday: used,
+    });
     const response: CreateUploadResponse = {
       photoId,
       key,
@@ -74,11 +94,8 @@ export async function createUpload(event: ApiEvent, deps: CreateUploadDeps): Pro
   });
 }
 
-/** Checks a CreateUploadRequest; the content type comes back lower-cased (MIME types are case-insensitive). */
-export function parseCreateUpload(
-  body: Record<string, unknown>,
-  maxUploadBytes: number,
-): CreateUploadRequest {
+/** Checks a CreateUploadRequest; the content type comes back as the accepted type it names. */
+export function parseCreateUpload(body: Record<string, unknown>, maxUploadBytes: number): UploadRequest {
   const { fileName, contentType, sizeBytes } = body;
   if (typeof fileName !== 'string' || fileName.trim() === '') {
     throw new HttpError(400, 'fileName is required: the name of the file being uploaded, e.g. "cat.jpg".');
@@ -86,13 +103,7 @@ export function parseCreateUpload(
   if (fileName.length > MAX_FILE_NAME_LENGTH) {
     throw new HttpError(400, `fileName must be at most ${MAX_FILE_NAME_LENGTH} characters long.`);
   }
-  const type = typeof contentType === 'string' ? contentType.trim().toLowerCase() : undefined;
-  if (type === undefined || !IMAGE_TYPE.test(type)) {
-    throw new HttpError(
-      400,
-      `contentType must be an image type such as "image/jpeg" or "image/png", got ${JSON.stringify(contentType ?? null)}.`,
-    );
-  }
+  const { type, extension } = uploadType(fileName, contentType);
   if (typeof sizeBytes !== 'number' || !Number.isSafeInteger(sizeBytes) || sizeBytes < 1) {
     throw new HttpError(
       400,
@@ -105,16 +116,75 @@ export function parseCreateUpload(
       `The file is ${sizeBytes} bytes; photos can be at most ${maxUploadBytes} bytes (${formatMiB(maxUploadBytes)}).`,
     );
   }
-  return { fileName, contentType: type, sizeBytes };
+  return { fileName, contentType: type, sizeBytes, extension };
 }
 
-/** The key's extension: the file name's own when it is short and plain, else one from the content type. */
-export function extensionFor(fileName: string, contentType: string): string {
-  const dot = fileName.lastIndexOf('.');
-  const fromName = dot >= 0 ? fileName.slice(dot + 1).toLowerCase() : '';
-  if (/^[a-z0-9]{1,5}$/.test(fromName)) return fromName;
-  const subtype = contentType.toLowerCase().replace(/^image\//, '');
-  return EXTENSION_BY_SUBTYPE[subtype] ?? 'bin';
+/**
+ * The type to pin and the key's extension: the declared type must be an accepted raster type, and the
+ * file name's extension, when it has one, must be one of that type's. A name without an extension
+ * gets the type's usual one.
+ */
+export function uploadType(
+  fileName: string,
+  contentType: unknown,
+): { type: UploadContentType; extension: string } {
+  const type = typeof contentType === 'string' ? uploadContentType(contentType) : undefined;
+  if (type === undefined) {
+    throw new HttpError(
+      400,
+      `contentType must be one of the image types photos are accepted in (${ACCEPTED_TYPES}), got ${JSON.stringify(contentType ?? null)}; SVG, PDF, text and video files cannot be uploaded.`,
+    );
+  }
+  const extensions: readonly string[] = UPLOAD_CONTENT_TYPES[type];
+  const extension = fileExtension(fileName);
+  if (extension === '') return { type, extension: extensions[0] };
+  if (!extensions.includes(extension)) {
+    throw new HttpError(
+      400,
+      `fileName ends in .${extension.slice(0, 16)}, which is not a ${type} file's extension (${extensions.map((e) => `.${e}`).join(', ')}); declare the file's real type, one of ${ACCEPTED_TYPES}.`,
+    );
+  }
+  return { type, extension };
+}
+
+/**
+ * Counts one upload against the owner's quota for the UTC day of `now`, atomically: the counter goes
+ * up only while it is under the quota, so concurrent requests can never overshoot it. Over the quota
+ * is a 429 saying the limit and when it resets. The counter expires (DynamoDB TTL) a day after that.
+ */
+export async function countUpload(
+  owner: string,
+  now: Date,
+  deps: Pick<CreateUploadDeps, 'dynamo' | 'tableName' | 'dailyQuota'>,
+): Promise<number> {
+  const day = now.toISOString().slice(0, 10);
+  const resetsAt = new Date(Date.parse(`${day}T00:00:00.000Z`) + DAY_MS);
+  try {
+    const { Attributes } = await deps.dynamo.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: { [TABLE_KEYS.partitionKey]: owner, [TABLE_KEYS.sortKey]: `${UPLOAD_QUOTA_ID_PREFIX}${day}` },
+        UpdateExpression: 'ADD #count :one SET #expiresAt = :expiresAt',
+        ConditionExpression: 'attribute_not_exists(#count) OR #count < :quota',
+        ExpressionAttributeNames: { '#count': 'count', '#expiresAt': TABLE_KEYS.timeToLiveAttribute },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':quota': deps.dailyQuota,
+          ':expiresAt': Math.floor((resetsAt.getTime() + DAY_MS) / 1000),
+        },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(Attributes?.count ?? 1);
+  } catch (error) {
+    if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+    const retryAfter = Math.max(1, Math.ceil((resetsAt.getTime() - now.getTime()) / 1000));
+    throw new HttpError(
+      429,
+      `You have used all ${deps.dailyQuota} uploads a user may start in a day (UTC); the quota resets at ${resetsAt.toISOString()}.`,
+      { 'retry-after': String(retryAfter) },
+    );
+  }
 }
 
 function formatMiB(bytes: number): string {

@@ -2,14 +2,16 @@
  * CreateUpload (POST /photos): a presigned POST straight to PhotoRepo for one photo of the caller.
  *
  * Environment:
- *   PHOTO_BUCKET      the PhotoRepo bucket
- *   MAX_UPLOAD_BYTES  the largest upload the policy accepts
+ *   PHOTO_BUCKET        the PhotoRepo bucket
+ *   MAX_UPLOAD_BYTES    the largest upload the policy accepts
+ *   TABLE_NAME          the ImageMetadata table (each user's upload counter for the day)
+ *   DAILY_UPLOAD_QUOTA  presigned POSTs one user may get per UTC day
  *
  * Event: API Gateway HTTP API (payload 2.0) with a JWT authorizer; body CreateUploadRequest. Returns 201
- * CreateUploadResponse, or 400 / 401 / 413 `{ message }` (see lambda/shared/api.ts).
+ * CreateUploadResponse, or 400 / 401 / 413 / 429 `{ message }` (see lambda/shared/api.ts).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { s3Client } from '../shared/clients';
+import { dynamoDocumentClient, s3Client } from '../shared/clients';
 import { requireEnv, requireIntEnv } from '../shared/env';
 import { type ApiEvent, outcomeMetric } from '../shared/http';
 import { logger, metrics, withPowertools } from '../shared/powertools';
@@ -19,6 +21,9 @@ const deps = {
   bucket: requireEnv('PHOTO_BUCKET'),
   maxUploadBytes: requireIntEnv('MAX_UPLOAD_BYTES', { min: 1, max: 5 * 1024 ** 3 }),
   s3: s3Client(),
+  tableName: requireEnv('TABLE_NAME'),
+  dailyQuota: requireIntEnv('DAILY_UPLOAD_QUOTA', { min: 1 }),
+  dynamo: dynamoDocumentClient(),
   log: logger,
 };
 

@@ -20,6 +20,7 @@ import {
 } from '../shared/http';
 import { type ExecutionSummary, toPhotoView } from '../shared/photo-view';
 import type { Log } from '../shared/powertools';
+import { originalDownload } from './original-download';
 import { timelineFrom } from './timeline';
 
 export interface GetPhotoDeps {
@@ -39,7 +40,8 @@ const MAX_HISTORY_PAGES = 25;
 
 /**
  * GET /photos/{photoId}: the caller's photo with its execution's status and duration, short-lived
- * URLs of the original and the thumbnail, and its path through the state machine.
+ * URLs of the original (served as a download, see original-download.ts) and the thumbnail, and its
+ * path through the state machine.
  */
 export async function getPhoto(event: ApiEvent, deps: GetPhotoDeps): Promise<ApiResponse> {
   return respond(deps.log, async () => {
@@ -51,7 +53,8 @@ export async function getPhoto(event: ApiEvent, deps: GetPhotoDeps): Promise<Api
       executionArn ? describeExecution(deps.sfn, executionArn) : undefined,
       executionArn ? executionHistory(deps.sfn, executionArn) : [],
       record.thumbnail?.key ? presignedGet(deps.s3, deps.bucket, record.thumbnail.key) : null,
-      presignedGet(deps.s3, deps.bucket, record.originalKey),
+      // A download with a content type from the sniffed format: an SVG or HTML upload never renders as a page.
+      presignedGet(deps.s3, deps.bucket, record.originalKey, originalDownload(record)),
     ]);
     const detail: PhotoDetail = {
       ...toPhotoView(record, execution),

@@ -9,6 +9,7 @@ import {
   encodeCursor,
   HttpError,
   json,
+  PHOTO_ID,
   presignedGet,
   respond,
 } from '../shared/http';
@@ -43,7 +44,8 @@ const FILTERED_QUERY_LIMIT = 100;
  */
 export const MAX_QUERY_CALLS = 10;
 
-const BAD_CURSOR = 'cursor is not valid for this listing; start again without it';
+export const BAD_CURSOR =
+  'cursor is not one this API gave out for your listing; list again without it to start from your newest photo.';
 /** The attributes of a ByUploadedAt key: the table's key and the index's sort key. */
 const CURSOR_FIELDS = [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, TABLE_KEYS.byUploadedAtSortKey].sort();
 
@@ -78,14 +80,28 @@ export function parseListQuery(params: Record<string, string | undefined>, owner
   return { limit, startKey: cursor === undefined ? undefined : cursorKey(cursor, owner), label };
 }
 
-/** The index key in a cursor; only a cursor for this caller's partition is accepted. */
-function cursorKey(cursor: string, owner: string): Record<string, string> {
+/** `uploadedAt` as start-execution writes it (Date.toISOString). */
+const UPLOADED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * The index key in a cursor. A cursor is opaque but not signed, so everything in it is checked before
+ * it reaches DynamoDB as ExclusiveStartKey: exactly the three key attributes, each a string of the
+ * shape this API writes (which also keeps each far inside DynamoDB's key size limits), and the
+ * caller's own partition. Anything else is the same 400, whatever was changed.
+ */
+export function cursorKey(cursor: string, owner: string): Record<string, string> {
   const key = decodeCursor(cursor);
+  const photoId = key?.[TABLE_KEYS.sortKey];
+  const uploadedAt = key?.[TABLE_KEYS.byUploadedAtSortKey];
   const valid =
     key !== undefined &&
     JSON.stringify(Object.keys(key).sort()) === JSON.stringify(CURSOR_FIELDS) &&
-    Object.values(key).every((value) => typeof value === 'string' && value !== '') &&
-    key[TABLE_KEYS.partitionKey] === owner;
+    key[TABLE_KEYS.partitionKey] === owner &&
+    typeof photoId === 'string' &&
+    PHOTO_ID.test(photoId) &&
+    typeof uploadedAt === 'string' &&
+    UPLOADED_AT.test(uploadedAt) &&
+    !Number.isNaN(Date.parse(uploadedAt));
   if (!valid) throw new HttpError(400, BAD_CURSOR);
   return key as Record<string, string>;
 }

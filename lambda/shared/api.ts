@@ -9,7 +9,7 @@
  *
  * Errors: `{ "message": "<what was wrong and what to do>" }` with 400 (malformed request), 401 (no
  * user), 404 (no such photo for this user: another user's photo is 404 too, never 403), 413 (declared
- * size over the limit).
+ * size over the limit), 429 (the user's daily upload quota is used up; `Retry-After` says for how long).
  */
 import type { PhotoView } from './photo-view';
 
@@ -20,11 +20,66 @@ export const API_ROUTES = {
   deletePhoto: 'DELETE /photos/{photoId}',
 } as const;
 
+/**
+ * The raster types POST /photos accepts, each with the file extensions that go with it. Nothing else is
+ * offered an upload: no SVG (a script-carrying document a browser would run from the bucket's origin),
+ * no text, PDF or video. The POST policy pins the chosen type exactly, so S3 stores and serves the
+ * original with it.
+ */
+export const UPLOAD_CONTENT_TYPES = {
+  'image/jpeg': ['jpg', 'jpeg', 'jpe', 'jfif'],
+  'image/png': ['png'],
+  'image/webp': ['webp'],
+  'image/gif': ['gif'],
+  'image/tiff': ['tif', 'tiff'],
+  'image/heic': ['heic'],
+  'image/heif': ['heif', 'hif'],
+  'image/avif': ['avif'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type UploadContentType = keyof typeof UPLOAD_CONTENT_TYPES;
+
+/** Names some systems give the accepted types; they are pinned under the standard name. */
+const UPLOAD_TYPE_ALIASES: Readonly<Record<string, UploadContentType>> = {
+  'image/jpg': 'image/jpeg',
+  'image/pjpeg': 'image/jpeg',
+  'image/x-png': 'image/png',
+  'image/x-tiff': 'image/tiff',
+};
+
+/** The accepted type a declared MIME type names (case-insensitive, aliases resolved), or undefined. */
+export function uploadContentType(declared: string): UploadContentType | undefined {
+  const type = declared.trim().toLowerCase();
+  if (Object.hasOwn(UPLOAD_CONTENT_TYPES, type)) return type as UploadContentType;
+  return Object.hasOwn(UPLOAD_TYPE_ALIASES, type) ? UPLOAD_TYPE_ALIASES[type] : undefined;
+}
+
+/** The file name's extension, lower-case, without the dot; '' when the name has none. */
+export function fileExtension(fileName: string): string {
+  const dot = fileName.lastIndexOf('.');
+  return dot > 0 ? fileName.slice(dot + 1).toLowerCase() : '';
+}
+
+/** The accepted type a file extension belongs to, or undefined. */
+export function uploadContentTypeOfExtension(extension: string): UploadContentType | undefined {
+  const ext = extension.toLowerCase();
+  return (Object.keys(UPLOAD_CONTENT_TYPES) as UploadContentType[]).find((type) =>
+    (UPLOAD_CONTENT_TYPES[type] as readonly string[]).includes(ext),
+  );
+}
+
 /** POST /photos */
 export interface CreateUploadRequest {
-  /** The file's name on the user's machine; only its extension is used (and kept for display). */
+  /**
+   * The file's name on the user's machine; only its extension is used. When it has one, it must be
+   * one of the content type's (UPLOAD_CONTENT_TYPES): a .svg, .pdf or a .png declared as JPEG is 400.
+   */
   fileName: string;
-  /** Must start with `image/`; pinned in the POST policy. */
+  /**
+   * One of UPLOAD_CONTENT_TYPES (case-insensitive; image/jpg and image/pjpeg count as image/jpeg).
+   * Anything else is 400 with the list of accepted types. The POST policy pins the standard name
+   * exactly: send the response's `Content-Type` field unchanged.
+   */
   contentType: string;
   /** Declared size; refused with 413 when over the limit (the POST policy enforces it too). */
   sizeBytes: number;

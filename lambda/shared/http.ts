@@ -3,7 +3,7 @@
  * path parameters and listing cursors. Client mistakes become HttpError (a 4xx with a sentence saying
  * what to fix); anything else is logged and answered with a plain 500 by `respond`.
  */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -20,12 +20,16 @@ export const PRESIGN_EXPIRY_SECONDS = 300;
 
 export const INTERNAL_ERROR_MESSAGE = 'Something went wrong on our side; try again.';
 
-/** A request the API refuses: the status and a message for the person (or program) that sent it. */
+/**
+ * A request the API refuses: the status and a message for the person (or program) that sent it, and
+ * any headers the answer needs (Retry-After with a 429).
+ */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
   constructor(
-    readonly statusCode: 400 | 401 | 404 | 413,
+    readonly statusCode: 400 | 401 | 404 | 413 | 429,
     message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }
@@ -48,7 +52,8 @@ export async function respond(log: Log, work: () => Promise<ApiResponse>): Promi
     return await work();
   } catch (error) {
     if (error instanceof HttpError) {
-      return json(error.statusCode, { message: error.message } satisfies ApiError);
+      const response = json(error.statusCode, { message: error.message } satisfies ApiError);
+      return { ...response, headers: { ...response.headers, ...error.headers } };
     }
     log.error('Request failed unexpectedly', { error });
     return json(500, { message: INTERNAL_ERROR_MESSAGE } satisfies ApiError);
@@ -86,7 +91,8 @@ export function jsonBody(event: ApiEvent): Record<string, unknown> {
   return body;
 }
 
-const PHOTO_ID = /^[A-Za-z0-9._-]{1,128}$/;
+/** What photo ids are made of (start-execution makes them so); never `#`, which other items' keys use. */
+export const PHOTO_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** The `{photoId}` path parameter, checked before it reaches a key. */
 export function photoIdParam(event: ApiEvent): string {
@@ -132,8 +138,14 @@ export function decodeCursor(cursor: string): Record<string, unknown> | undefine
 }
 
 /** A short-lived GET URL for one object; computed locally (no request to S3). */
-export function presignedGet(s3: S3Client, bucket: string, key: string): Promise<string> {
-  return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+export function presignedGet(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  /** Headers S3 answers this URL with instead of the object's own. */
+  overrides: Pick<GetObjectCommandInput, 'ResponseContentType' | 'ResponseContentDisposition'> = {},
+): Promise<string> {
+  return getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key, ...overrides }), {
     expiresIn: PRESIGN_EXPIRY_SECONDS,
   });
 }

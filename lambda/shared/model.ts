@@ -147,4 +147,13 @@ export const TABLE_KEYS = {
   /** Local secondary index: same partition (owner), sorted by upload time: newest first with ScanIndexForward=false. */
   byUploadedAtIndex: 'ByUploadedAt',
   byUploadedAtSortKey: 'uploadedAt',
+  /** Epoch seconds after which DynamoDB's TTL deletes the item (upload quota counters only). */
+  timeToLiveAttribute: 'expiresAt',
 } as const;
+
+/**
+ * Sort-key prefix of a user's upload counter for one UTC day, `quota#2025-03-01`, kept in the owner's
+ * partition of ImageMetadata. It is not a photo: it has no `uploadedAt`, so the ByUploadedAt index
+ * (the listing) never holds it, and `#` is never in a photo id, so no photo route can address it.
+ */
+export const UPLOAD_QUOTA_ID_PREFIX = 'quota#';

@@ -13,13 +13,17 @@ export const logger = new Logger({ serviceName: 'image-recognition' });
 export const tracer = new Tracer({ serviceName: 'image-recognition' });
 export const metrics = new Metrics({ serviceName: 'image-recognition', namespace: 'ImageRecognition' });
 
-/** Wraps a handler with the same Powertools middlewares everywhere: context in logs, a trace segment, metrics flushed. */
+/**
+ * Wraps a handler with the same Powertools middlewares everywhere: context in logs, a trace segment,
+ * metrics flushed. The trace never records the handler's response: responses hold EXIF, GPS positions
+ * and presigned URLs, and X-Ray metadata is readable by anyone who can read traces.
+ */
 export function withPowertools<TEvent, TResult>(
   handler: (event: TEvent, context: Context) => Promise<TResult>,
 ) {
   return middy(handler)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer))
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { assertLoopbackHost, LOOPBACK_HOST } from '../ports';
 import {
   internalServerError,
   invalidImageFormat,
@@ -91,6 +92,9 @@ interface DetectLabelsInput {
 export async function startRekognitionServer(
   options: RekognitionServerOptions = {},
 ): Promise<RekognitionServer> {
+  // Loopback only: the endpoint answers anyone unsigned, and reads the local S3 for them.
+  const listenHost = options.host ?? LOOPBACK_HOST;
+  assertLoopbackHost(listenHost, 'The local Rekognition endpoint');
   const recognizer = options.recognizer ?? new RecognizerPool();
   const onInternalError =
     options.onInternalError ?? ((error: unknown) => console.error('[local rekognition]', error));
@@ -175,7 +179,7 @@ export async function startRekognitionServer(
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+    server.listen(options.port ?? 0, listenHost, () => {
       server.off('error', reject);
       resolve();
     });

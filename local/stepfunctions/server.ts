@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { assertLoopbackHost, LOOPBACK_HOST } from '../ports';
 import { apiErrors, SfnApiError } from './errors';
 import type { ExecutionStatus } from './history';
 import { type ExecutionDescription, StepFunctionsService, type StepFunctionsSettings } from './operations';
@@ -19,7 +20,7 @@ export { type InvokeFunction, lambdaTaskHandlers } from './lambda-tasks';
 export type { ExecutionDescription, LocalStateMachine } from './operations';
 
 export interface StepFunctionsOptions extends StepFunctionsSettings {
-  /** @default '127.0.0.1' */
+  /** A loopback address; anything else is refused. @default '127.0.0.1' */
   readonly host?: string;
   /** 0 picks a free port. @default 0 */
   readonly port?: number;
@@ -42,11 +43,12 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 
 export async function startStepFunctions(options: StepFunctionsOptions): Promise<LocalStepFunctions> {
+  const host = options.host ?? LOOPBACK_HOST;
+  assertLoopbackHost(host, 'Step Functions');
   const service = new StepFunctionsService(options);
   const server = createServer((request, response) => {
     void handleRequest(service, request, response);
   });
-  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {

@@ -5,7 +5,8 @@ declare module 's3rver' {
 
   interface S3rverOptions {
     address?: string;
-    port?: number;
+    /** A TCP port, or the path of a Unix socket to listen on (then address is ignored). */
+    port?: number | string;
     directory?: string;
     silent?: boolean;
     vhostBuckets?: boolean;
@@ -15,7 +16,8 @@ declare module 's3rver' {
 
   class S3rver extends EventEmitter {
     constructor(options: S3rverOptions);
-    run(): Promise<{ address: string; port: number }>;
+    /** The server's address(): a socket path when it listens on one. */
+    run(): Promise<{ address: string; port: number } | string>;
     close(): Promise<void>;
   }
   export default S3rver;
@@ -29,6 +31,7 @@ declare module 'dynalite' {
     createTableMs?: number;
     deleteTableMs?: number;
     updateTableMs?: number;
+    maxItemSizeKb?: number;
   }
   export default function dynalite(options?: DynaliteOptions): Server;
 }

@@ -80,7 +80,13 @@ afterAll(async () => {
 
 describe('the web app', () => {
   it('uploads three photos and shows what became of each', async () => {
-    await page.goto(cloud.endpoints.web!);
+    const app = await page.goto(cloud.endpoints.web!);
+    // The deployed app's Content-Security-Policy, with the local origins: everything below runs under it
+    // (a violation is a console error, and the last test requires none).
+    const csp = app?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain(`connect-src 'self' ${new URL(cloud.endpoints.s3).origin};`);
+    expect(csp).toContain("frame-ancestors 'none'");
     await expect(page.getByTestId('current-user').textContent()).resolves.toContain('local-user');
 
     await page.getByTestId('file-input').setInputFiles([files.photo, files.rotated, files.tiff]);
@@ -145,6 +151,14 @@ describe('the web app', () => {
     await expect
       .poll(() => page.getByTestId('photo-labels').textContent(), { timeout: 30_000 })
       .toMatch(/Cup/);
+    // The original, shown in an <img> although its URL makes S3 serve it as an attachment.
+    const original = view.locator('figure img');
+    await expect
+      .poll(() => original.evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 30_000 })
+      .toBe(600);
+    const originalUrl = new URL((await original.getAttribute('src')) ?? '');
+    expect(originalUrl.pathname).toMatch(/^\/[^/]+\/Incoming\//);
+    expect(originalUrl.searchParams.get('response-content-disposition')).toMatch(/^attachment; filename="/);
     const exif = await page.getByTestId('photo-exif').textContent();
     expect(exif).toMatch(/600\s*[×x]\s*400/);
     expect(exif).toMatch(/JPEG/i);

@@ -143,6 +143,31 @@ describe('photo API routes', () => {
     );
   });
 
+  it('throttles each route with its own limits, uploads lower than reads', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: {
+        'POST /photos': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
+        'GET /photos': { ThrottlingBurstLimit: 50, ThrottlingRateLimit: 20 },
+        'GET /photos/{photoId}': { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+        'DELETE /photos/{photoId}': { ThrottlingBurstLimit: 20, ThrottlingRateLimit: 10 },
+      },
+    });
+    synthTemplate({
+      api: { routeThrottles: { createUpload: { burstLimit: 2, rateLimit: 1 } } },
+    }).hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: Match.objectLike({
+        'POST /photos': { ThrottlingBurstLimit: 2, ThrottlingRateLimit: 1 },
+      }),
+    });
+  });
+
+  it('creates the stage after the routes its settings name (API Gateway refuses unknown route keys)', () => {
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    const routeIds = Object.keys(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routeIds).toHaveLength(4);
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
+  });
+
   it('outputs the API URL, the user pool, the web client and the managed login domain', () => {
     const outputs = template.toJSON().Outputs;
     expect(outputs.ApiUrl.Value).toEqual({
@@ -258,6 +283,8 @@ describe('API functions', () => {
     expect(environment(FUNCTIONS.createUpload)).toMatchObject({
       PHOTO_BUCKET: bucketRef,
       MAX_UPLOAD_BYTES: '26214400',
+      TABLE_NAME: tableRef,
+      DAILY_UPLOAD_QUOTA: '200',
     });
     for (const fn of [FUNCTIONS.listPhotos, FUNCTIONS.getPhoto, FUNCTIONS.deletePhoto]) {
       expect(environment(fn)).toMatchObject({ PHOTO_BUCKET: bucketRef, TABLE_NAME: tableRef });
@@ -266,6 +293,10 @@ describe('API functions', () => {
       functionOf(synthTemplate({ maxUploadBytes: 1_048_576 }), FUNCTIONS.createUpload).Properties.Environment
         .Variables.MAX_UPLOAD_BYTES,
     ).toBe('1048576');
+    expect(
+      functionOf(synthTemplate({ uploads: { dailyQuotaPerUser: 5 } }), FUNCTIONS.createUpload).Properties
+        .Environment.Variables.DAILY_UPLOAD_QUOTA,
+    ).toBe('5');
   });
 
   it('lets CreateUpload only put objects under Incoming/ (what its presigned POST hands out)', () => {
@@ -273,7 +304,14 @@ describe('API functions', () => {
     expect(withActionsLike(statements, /^s3:/)).toEqual([
       { Effect: 'Allow', Action: 's3:PutObject', Resource: objectsUnder('Incoming/') },
     ]);
-    expect(withActionsLike(statements, /^(dynamodb|states):/)).toEqual([]);
+    expect(withActionsLike(statements, /^states:/)).toEqual([]);
+  });
+
+  it('lets CreateUpload only update items of the table (the daily upload counter), no reads or deletes', () => {
+    const statements = statementsOf(template, FUNCTIONS.createUpload);
+    expect(withActionsLike(statements, /^dynamodb:/)).toEqual([
+      { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: tableArn },
+    ]);
   });
 
   it('lets ListPhotos query the table and its ByUploadedAt index, and read thumbnails only', () => {
@@ -389,6 +427,8 @@ describe('API settings in the config', () => {
     const config = resolveConfig();
     expect(config.maxUploadBytes).toBe(26_214_400);
     expect(config.api.throttle).toEqual({ burstLimit: 50, rateLimit: 20 });
+    expect(config.api.routeThrottles.createUpload).toEqual({ burstLimit: 10, rateLimit: 5 });
+    expect(config.uploads.dailyQuotaPerUser).toBe(200);
     expect(config.auth.domainPrefix).toBeUndefined();
     expect(config.functions.createUpload).toEqual({ memoryMb: 256, timeoutSeconds: 10 });
   });
@@ -401,6 +441,21 @@ describe('API settings in the config', () => {
       /api\.throttle\.burstLimit must be a whole number from 0 to 5000, got -1/,
     ],
     [{ api: { throttle: { rateLimit: Number.NaN } } }, /api\.throttle\.rateLimit must be a number/],
+    [
+      { api: { routeThrottles: { createUpload: { burstLimit: 1.5 } } } },
+      /api\.routeThrottles\.createUpload\.burstLimit must be a whole number from 0 to 5000, got 1\.5/,
+    ],
+    [
+      { api: { routeThrottles: { listPhotos: { rateLimit: -1 } } } },
+      /api\.routeThrottles\.listPhotos\.rateLimit must be a number of requests per second/,
+    ],
+    [{ api: { routeThrottles: { uploadPhoto: { rateLimit: 1 } } } }, /unknown setting\(s\) uploadPhoto/],
+    [
+      { uploads: { dailyQuotaPerUser: 0 } },
+      /uploads\.dailyQuotaPerUser must be a whole number of uploads from 1/,
+    ],
+    [{ uploads: { dailyQuotaPerUser: 2.5 } }, /uploads\.dailyQuotaPerUser .* got 2\.5/],
+    [{ uploads: { dailyQuotaPerUser: '200' } }, /uploads\.dailyQuotaPerUser/],
     [
       { auth: { domainPrefix: 'My_Photos' } },
       /auth\.domainPrefix "My_Photos" must be 1-63 lower-case letters/,

@@ -82,6 +82,12 @@ describe('ImageMetadata table', () => {
     });
   });
 
+  it('expires the daily upload counters with TTL on expiresAt', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
   it('is on-demand, encrypted and has point-in-time recovery', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',

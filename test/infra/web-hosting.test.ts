@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { resolveIntrinsics } from '../../local/cfn-intrinsics';
 import { logicalId, synthTemplate } from './synth';
 
 describe('web hosting', () => {
@@ -89,6 +90,73 @@ describe('web hosting', () => {
       CallbackURLs: [
         { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }, '/']] },
       ],
+    });
+  });
+
+  describe('response headers', () => {
+    const policyId = logicalId(template, 'AWS::CloudFront::ResponseHeadersPolicy', 'WebSecurityHeaders');
+    const headers = () =>
+      template.findResources('AWS::CloudFront::ResponseHeadersPolicy')[policyId].Properties
+        .ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    /** The CSP as CloudFront sends it, with deploy-time values named after what they stand for. */
+    const csp = () =>
+      resolveIntrinsics(headers().ContentSecurityPolicy.ContentSecurityPolicy, {
+        ref: (name) => `<${name}>`,
+        getAtt: (id, attribute) => `<${id}.${attribute}>`,
+      }) as string;
+    const directive = (name: string) =>
+      csp()
+        .split('; ')
+        .find((d) => d.startsWith(`${name} `));
+
+    it('answers every request with its own policy, not the managed one', () => {
+      expect(distribution().DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
+    });
+
+    it('keeps HSTS, nosniff, frame denial and the referrer policy', () => {
+      expect(headers()).toMatchObject({
+        StrictTransportSecurity: {
+          AccessControlMaxAgeSec: 31_536_000,
+          IncludeSubdomains: true,
+          Override: true,
+        },
+        ContentTypeOptions: { Override: true },
+        FrameOptions: { FrameOption: 'DENY', Override: true },
+        ReferrerPolicy: { ReferrerPolicy: 'strict-origin-when-cross-origin', Override: true },
+      });
+      expect(headers().ContentSecurityPolicy.Override).toBe(true);
+    });
+
+    it('allows scripts and styles only from the app itself', () => {
+      expect(directive('default-src')).toBe("default-src 'self'");
+      expect(directive('script-src')).toBe("script-src 'self'");
+      expect(directive('style-src')).toBe("style-src 'self'");
+      expect(csp()).not.toContain('unsafe-');
+    });
+
+    it('forbids plugins, framing, form posts and foreign base URLs', () => {
+      expect(directive('object-src')).toBe("object-src 'none'");
+      expect(directive('frame-ancestors')).toBe("frame-ancestors 'none'");
+      expect(directive('form-action')).toBe("form-action 'none'");
+      expect(directive('base-uri')).toBe("base-uri 'self'");
+    });
+
+    it("shows images from PhotoRepo's regional S3 domain", () => {
+      expect(directive('img-src')).toBe(
+        "img-src 'self' data: blob: https://*.s3.<AWS::Region>.<AWS::URLSuffix>",
+      );
+    });
+
+    it('connects only to the API, the Cognito domain and PhotoRepo', () => {
+      const domainId = logicalId(template, 'AWS::Cognito::UserPoolDomain', 'ApiUserPoolDomain');
+      expect(directive('connect-src')).toBe(
+        [
+          "connect-src 'self'",
+          'https://*.execute-api.<AWS::Region>.<AWS::URLSuffix>',
+          `https://<${domainId}>.auth.<AWS::Region>.amazoncognito.com`,
+          'https://*.s3.<AWS::Region>.<AWS::URLSuffix>',
+        ].join(' '),
+      );
     });
   });
 });

@@ -10,6 +10,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type GetPhotoDeps, getPhoto, standardExecutionArn } from '../../lambda/get-photo/get-photo';
+import { originalDownload } from '../../lambda/get-photo/original-download';
 import type { PhotoDetail } from '../../lambda/shared/api';
 import { apiEvent, BUCKET, bodyOf, clients, photoRecord, TABLE } from './api-helpers';
 import { FakeTable, silentLog } from './helpers';
@@ -97,6 +98,70 @@ describe('get-photo', () => {
     expect(original.pathname).toBe('/Incoming/user-1/p1.jpg');
     expect(original.searchParams.get('X-Amz-Expires')).toBe('300');
     expect(new URL(body.urls.thumbnail as string).pathname).toBe('/Thumbnails/user-1/p1.jpg');
+  });
+
+  it('serves the original as a download with the JPEG type its bytes have', async () => {
+    const body = bodyOf<PhotoDetail>(await getPhoto(get('p1'), deps));
+
+    const original = new URL(body.urls.original);
+    expect(original.searchParams.get('response-content-disposition')).toBe('attachment; filename="p1.jpg"');
+    expect(original.searchParams.get('response-content-type')).toBe('image/jpeg');
+    // Signed: the overrides cannot be changed without breaking the signature.
+    expect(original.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('leaves the thumbnail URL as generate-thumbnail stored it (its own JPEG or PNG type)', async () => {
+    const body = bodyOf<PhotoDetail>(await getPhoto(get('p1'), deps));
+
+    const thumbnail = new URL(body.urls.thumbnail as string);
+    expect(thumbnail.searchParams.has('response-content-type')).toBe(false);
+    expect(thumbnail.searchParams.has('response-content-disposition')).toBe(false);
+  });
+
+  it.each([
+    ['png', 'image/png', 'png'],
+    ['webp', 'image/webp', 'webp'],
+    ['gif', 'image/gif', 'gif'],
+    ['tiff', 'image/tiff', 'tif'],
+    ['avif', 'image/avif', 'avif'],
+    ['heif', 'image/heif', 'heif'],
+  ])('serves a %s original as %s, named .%s', async (format, type, extension) => {
+    const record = photoRecord({ photoId: 'p3', status: 'REJECTED' });
+    table.put({ ...record, metadata: { ...record.metadata!, format } });
+
+    const original = new URL(bodyOf<PhotoDetail>(await getPhoto(get('p3'), deps)).urls.original);
+
+    expect(original.searchParams.get('response-content-type')).toBe(type);
+    expect(original.searchParams.get('response-content-disposition')).toBe(
+      `attachment; filename="p3.${extension}"`,
+    );
+  });
+
+  it.each([
+    ['an SVG', 'svg', 'Incoming/user-1/p4.svg', 'p4.svg'],
+    ['a PDF', 'pdf', 'Incoming/user-1/p4.pdf', 'p4.pdf'],
+    ['a file sharp could not read', null, 'Incoming/user-1/p4.html', 'p4.html'],
+    ['a file whose key has no usable extension', null, 'Incoming/user-1/p4', 'p4.bin'],
+    ['a prototype property name', 'constructor', 'Incoming/user-1/p4.x', 'p4.x'],
+  ])('never serves %s as an image', async (_what, format, originalKey, fileName) => {
+    const record = photoRecord({ photoId: 'p4', status: 'REJECTED', originalKey, thumbnail: null });
+    table.put({ ...record, metadata: { ...record.metadata!, format } });
+
+    const original = new URL(bodyOf<PhotoDetail>(await getPhoto(get('p4'), deps)).urls.original);
+
+    expect(original.searchParams.get('response-content-type')).toBe('application/octet-stream');
+    expect(original.searchParams.get('response-content-disposition')).toBe(
+      `attachment; filename="${fileName}"`,
+    );
+  });
+
+  it('serves a photo whose metadata was never read as an octet stream', async () => {
+    table.put(photoRecord({ photoId: 'p5', status: 'PROCESSING', metadata: null, thumbnail: null }));
+
+    const original = new URL(bodyOf<PhotoDetail>(await getPhoto(get('p5'), deps)).urls.original);
+
+    expect(original.searchParams.get('response-content-type')).toBe('application/octet-stream');
+    expect(original.searchParams.get('response-content-disposition')).toBe('attachment; filename="p5.jpg"');
   });
 
   it("reads the record by the caller's own key", async () => {
@@ -213,5 +278,17 @@ describe('standardExecutionArn', () => {
     [undefined, undefined],
   ])('%j → %j', (executionId, expected) => {
     expect(standardExecutionArn(executionId)).toBe(expected);
+  });
+});
+
+describe('originalDownload', () => {
+  it('names the download with letters, digits, dots, dashes and underscores only', () => {
+    const download = originalDownload({
+      photoId: '..a"b;c\r\nd é',
+      originalKey: 'Incoming/user-1/x.jpg',
+      metadata: null,
+    });
+
+    expect(download.ResponseContentDisposition).toBe('attachment; filename="a_b_c__d__.jpg"');
   });
 });

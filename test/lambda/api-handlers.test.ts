@@ -1,5 +1,7 @@
 /** The API adapters: environment read at start-up, events answered through the Powertools wrapper. */
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
 import type { ApiResponse } from '../../lambda/shared/http';
 import { apiEvent } from './api-helpers';
@@ -9,6 +11,7 @@ const ENV = {
   TABLE_NAME: 'ImageMetadata',
   PHOTO_BUCKET: 'photo-repo',
   MAX_UPLOAD_BYTES: '26214400',
+  DAILY_UPLOAD_QUOTA: '200',
   AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
   AWS_SECRET_ACCESS_KEY: 'secret',
 };
@@ -21,6 +24,8 @@ describe('API handlers', () => {
   it.each([
     ['create-upload', 'PHOTO_BUCKET'],
     ['create-upload', 'MAX_UPLOAD_BYTES'],
+    ['create-upload', 'TABLE_NAME'],
+    ['create-upload', 'DAILY_UPLOAD_QUOTA'],
     ['list-photos', 'TABLE_NAME'],
     ['list-photos', 'PHOTO_BUCKET'],
     ['get-photo', 'TABLE_NAME'],
@@ -39,7 +44,15 @@ describe('API handlers', () => {
     await expect(loadHandler<Handler>('create-upload')).rejects.toMatchObject({ name: 'ConfigurationError' });
   });
 
-  it('create-upload answers 201 with a presigned POST for the configured bucket', async () => {
+  it('create-upload fails at start-up when DAILY_UPLOAD_QUOTA is under 1', async () => {
+    vi.stubEnv('DAILY_UPLOAD_QUOTA', '0');
+
+    await expect(loadHandler<Handler>('create-upload')).rejects.toMatchObject({ name: 'ConfigurationError' });
+  });
+
+  it('create-upload answers 201 with a presigned POST for the configured bucket, counted in the table', async () => {
+    const dynamoMock = mockClient(DynamoDBDocumentClient);
+    dynamoMock.on(UpdateCommand).resolves({ Attributes: { count: 1 } });
     const handler = await loadHandler<Handler>('create-upload');
     const body = JSON.stringify({ fileName: 'cat.png', contentType: 'image/png', sizeBytes: 1000 });
 
@@ -49,6 +62,12 @@ describe('API handlers', () => {
     const upload = JSON.parse(response.body as string);
     expect(upload.upload.fields.bucket).toBe('photo-repo');
     expect(upload.maxBytes).toBe(26_214_400);
+    const [update] = dynamoMock.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(update).toMatchObject({
+      TableName: 'ImageMetadata',
+      ExpressionAttributeValues: expect.objectContaining({ ':quota': 200 }),
+    });
+    dynamoMock.restore();
   });
 
   it.each([['list-photos'], ['get-photo'], ['delete-photo']])(

@@ -2,7 +2,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type ListPhotosDeps, listPhotos, MAX_QUERY_CALLS } from '../../lambda/list-photos/list-photos';
+import {
+  BAD_CURSOR,
+  type ListPhotosDeps,
+  listPhotos,
+  MAX_QUERY_CALLS,
+} from '../../lambda/list-photos/list-photos';
 import type { ListPhotosResponse } from '../../lambda/shared/api';
 import { encodeCursor } from '../../lambda/shared/http';
 import type { PhotoRecord } from '../../lambda/shared/model';
@@ -221,17 +226,47 @@ describe('list-photos', () => {
     ['not base64url', 'not a cursor!'],
     ['base64url of something that is not JSON', Buffer.from('{owner').toString('base64url')],
     ['a JSON array', encodeCursor([1, 2] as never)],
+    ['JSON null', Buffer.from('null').toString('base64url')],
+    ['a JSON string', Buffer.from('"user-1"').toString('base64url')],
+    ['more than 2048 characters', 'A'.repeat(2049)],
     ['another owner', encodeCursor({ ...key, owner: 'user-2' })],
+    ['an owner that only starts like the caller', encodeCursor({ ...key, owner: 'user-1x' })],
+    ['an over-long owner', encodeCursor({ ...key, owner: `user-1${'x'.repeat(2000)}` })],
+    ['an owner that is not a string', encodeCursor({ ...key, owner: ['user-1'] })],
     ['a missing key attribute', encodeCursor({ owner: 'user-1', photoId: 'user-1-p03' })],
     ['an extra attribute', encodeCursor({ ...key, status: 'READY' })],
-    ['a non-string attribute', encodeCursor({ ...key, uploadedAt: 5 })],
+    ['a photoId that is a number', encodeCursor({ ...key, photoId: 3 })],
+    ['a photoId that is a DynamoDB attribute value', encodeCursor({ ...key, photoId: { S: 'user-1-p03' } })],
+    ['an empty photoId', encodeCursor({ ...key, photoId: '' })],
+    [
+      'an over-long photoId (over the 1024-byte sort key limit)',
+      encodeCursor({ ...key, photoId: 'p'.repeat(1100) }),
+    ],
+    ['a photoId just over the id length', encodeCursor({ ...key, photoId: 'p'.repeat(129) })],
+    ['a photoId with characters ids never have', encodeCursor({ ...key, photoId: 'p 03/../x' })],
+    ['the upload counter as the photoId', encodeCursor({ ...key, photoId: 'quota#2025-03-01' })],
+    ['an uploadedAt that is a number', encodeCursor({ ...key, uploadedAt: 5 })],
+    ['an uploadedAt that is null', encodeCursor({ ...key, uploadedAt: null })],
+    ['an uploadedAt that is not a time', encodeCursor({ ...key, uploadedAt: 'yesterday' })],
+    ['an over-long uploadedAt', encodeCursor({ ...key, uploadedAt: `${key.uploadedAt}${'9'.repeat(1500)}` })],
+    ['an uploadedAt that is no date', encodeCursor({ ...key, uploadedAt: '2025-13-45T10:03:00.000Z' })],
     ['a tampered character', `${encodeCursor(key).slice(0, -2)}@@`],
-  ])('fails with 400 for a cursor with %s', async (_, cursor) => {
+  ])('fails with 400, not 500, for a cursor with %s', async (_, cursor) => {
     const response = await listPhotos(list({ cursor }), deps);
 
     expect(response.statusCode).toBe(400);
-    expect(bodyOf(response).message).toBe('cursor is not valid for this listing; start again without it');
+    expect(bodyOf(response).message).toBe(BAD_CURSOR);
+    expect(bodyOf(response).message).toMatch(/^cursor is not one this API gave out/);
     expect(queries()).toHaveLength(0);
+  });
+
+  it('takes a cursor it gave out, as the ExclusiveStartKey', async () => {
+    serveQueries(dynamoMock, library('user-1', 5));
+
+    const response = await listPhotos(list({ cursor: encodeCursor(key) }), deps);
+
+    expect(response.statusCode).toBe(200);
+    expect(queries()[0].ExclusiveStartKey).toEqual(key);
   });
 
   it('fails with 401 without a signed-in user', async () => {

@@ -16,6 +16,7 @@ import type {
   TimelineStep,
 } from '../../lambda/shared/api';
 import { TERMINAL_STATUSES } from '../../lambda/shared/photo-view';
+import { resolveConfig } from '../../lib/config';
 import { sleep, startTestCloud, type TestCloud } from './e2e-helpers';
 import { fixturePath } from './fixtures';
 
@@ -34,12 +35,14 @@ const READY_PATH = [
   'RecordReady',
 ];
 const PARALLEL_BRANCHES = ['DetectLabels', 'GenerateThumbnail'];
+/** Small enough to use up in a test, large enough for every other test's uploads of one user. */
+const DAILY_QUOTA = 20;
 
 let env: TestCloud;
 let api: string;
 
 beforeAll(async () => {
-  env = await startTestCloud();
+  env = await startTestCloud({ config: resolveConfig({ uploads: { dailyQuotaPerUser: DAILY_QUOTA } }) });
   expect(env.cloud.endpoints.web, 'the template has an HTTP API').toBeDefined();
   api = `${env.cloud.endpoints.web}/api`;
 }, HOOK_TIMEOUT);
@@ -399,6 +402,33 @@ describe('a malformed request', () => {
     expect(message).toContain('text/plain');
   });
 
+  it('for an SVG, or a file whose name and type disagree, is 400, saying which types are accepted', async () => {
+    const svg = refusal(
+      await call('alice', 'POST', '/photos', {
+        ...valid,
+        fileName: 'logo.svg',
+        contentType: 'image/svg+xml',
+      }),
+      400,
+    );
+    expect(svg).toContain('image/svg+xml');
+    expect(svg).toMatch(/image\/jpeg, image\/png/);
+    expect(svg).toMatch(/SVG/);
+    // An SVG declared as a PNG, and a video declared as a JPEG.
+    expect(
+      refusal(
+        await call('alice', 'POST', '/photos', { ...valid, fileName: 'logo.svg', contentType: 'image/png' }),
+        400,
+      ),
+    ).toMatch(/\.svg/);
+    expect(
+      refusal(
+        await call('alice', 'POST', '/photos', { ...valid, fileName: 'clip.mp4', contentType: 'image/jpeg' }),
+        400,
+      ),
+    ).toMatch(/\.mp4/);
+  });
+
   it('without a usable file name or size is 400, naming the field', async () => {
     expect(refusal(await call('alice', 'POST', '/photos', { ...valid, fileName: '' }), 400)).toMatch(
       /fileName/,
@@ -435,6 +465,24 @@ describe('a malformed request', () => {
     expect(refusal(await call('alice', 'GET', '/photos?limit=0'), 400)).toMatch(/limit/);
     expect(refusal(await call('alice', 'GET', '/photos?limit=many'), 400)).toMatch(/limit/);
     expect(refusal(await call('alice', 'GET', '/photos?cursor=not-a-cursor'), 400)).toMatch(/cursor/);
+  });
+
+  it('with a tampered cursor is 400, never 500, whatever field was changed', async () => {
+    const key = { owner: 'alice', photoId: 'p1', uploadedAt: '2025-03-01T10:00:00.000Z' };
+    const tampered = {
+      // Over DynamoDB's 1024-byte sort key limit: DynamoDB itself would refuse it (a 500 before).
+      'an over-long photoId': { ...key, photoId: 'x'.repeat(1100) },
+      'a photoId as a DynamoDB attribute value': { ...key, photoId: { S: 'p1' } },
+      'a number for uploadedAt': { ...key, uploadedAt: 5 },
+      'an uploadedAt that is not a time': { ...key, uploadedAt: 'y'.repeat(900) },
+      'another owner': { ...key, owner: 'bob' },
+      'an extra attribute': { ...key, status: 'READY' },
+    };
+    for (const [what, cursor] of Object.entries(tampered)) {
+      const encoded = Buffer.from(JSON.stringify(cursor)).toString('base64url');
+      const reply = await call('alice', 'GET', `/photos?cursor=${encoded}`);
+      expect(refusal(reply, 400), what).toMatch(/cursor is not one this API gave out/);
+    }
   });
 });
 
@@ -486,6 +534,17 @@ describe('the presigned POST policy', () => {
     expect(text).toMatch(/<Code>EntityTooLarge<\/Code>/);
   });
 
+  it('refuses an SVG sent in place of the type the API pinned', async () => {
+    const { created, status, text } = await tamperedUpload({
+      fields: { 'Content-Type': 'image/svg+xml' },
+      bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+      type: 'image/svg+xml',
+    });
+    expect(status).toBe(403);
+    expect(text).toMatch(/Policy Condition failed.*Content-Type/s);
+    expect(await objectExists(created.key)).toBe(false);
+  });
+
   it('refuses a form whose policy was altered after signing', async () => {
     const { created } = await tamperedUpload({ bytes: Buffer.alloc(1) });
     const policy = JSON.parse(Buffer.from(created.upload.fields.Policy, 'base64').toString('utf8')) as {
@@ -517,8 +576,10 @@ describe('the presigned POST policy', () => {
       expect(policy.conditions).toContainEqual({ key: created.key });
       expect(policy.conditions).toContainEqual({ bucket: env.target.bucket });
       expect(policy.conditions).toContainEqual(['content-length-range', 1, created.maxBytes]);
-      expect(policy.conditions).toContainEqual(['starts-with', '$Content-Type', 'image/']);
+      expect(policy.conditions).toContainEqual(['eq', '$Content-Type', 'image/jpeg']);
       expect(policy.conditions).toContainEqual({ 'Content-Type': 'image/jpeg' });
+      // Nothing loosens the type either (a starts-with image/ would let image/svg+xml through).
+      expect(policy.conditions.filter((c) => Array.isArray(c) && c[0] === 'starts-with')).toEqual([]);
       // No condition loosens the key (a starts-with on $key would let any key under it through).
       expect(
         policy.conditions.filter((c) => Array.isArray(c) && String(c[1]).toLowerCase() === '$key'),
@@ -545,6 +606,47 @@ describe('the presigned POST policy', () => {
         terminator,
       );
       expect(fields['X-Amz-Signature']).toBe(hmac(signingKey, fields.Policy).toString('hex'));
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describe('the daily upload quota', () => {
+  it(
+    'is 429 once a user has started the configured number of uploads today, for that user only',
+    async () => {
+      // Prepare: use up dave's quota (the API counts presigned POSTs handed out, sent or not).
+      const body = { fileName: 'cat.jpg', contentType: 'image/jpeg', sizeBytes: 1000 };
+      for (let i = 0; i < DAILY_QUOTA; i++) {
+        const reply = await call('dave', 'POST', '/photos', body);
+        expect(reply.status, `upload ${i + 1}: ${reply.text}`).toBe(201);
+      }
+
+      // Act: one more.
+      const over = await call('dave', 'POST', '/photos', body);
+
+      // Assess: refused, saying the limit and when it resets (next midnight UTC), with Retry-After.
+      const message = refusal(over, 429);
+      expect(message).toContain(String(DAILY_QUOTA));
+      const midnight = new Date(Date.now() + 24 * 3600 * 1000).toISOString().slice(0, 10);
+      expect(message).toContain(`${midnight}T00:00:00.000Z`);
+      const response = await fetch(`${api}/photos`, {
+        method: 'POST',
+        headers: { 'X-Local-User': 'dave', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(429);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(Number(response.headers.get('retry-after'))).toBeLessThanOrEqual(24 * 3600);
+      // Another user is not affected.
+      expect((await call('erin', 'POST', '/photos', body)).status).toBe(201);
+      // The counter is no photo: not in dave's listing, and no photo route can address it.
+      const listing = await call<ListPhotosResponse>('dave', 'GET', '/photos');
+      expect(listing.status, listing.text).toBe(200);
+      expect(listing.body.photos).toEqual([]);
+      const counterId = encodeURIComponent(`quota#${new Date().toISOString().slice(0, 10)}`);
+      refusal(await call('dave', 'GET', `/photos/${counterId}`), 400);
+      refusal(await call('dave', 'DELETE', `/photos/${counterId}`), 400);
     },
     TEST_TIMEOUT,
   );

@@ -13,6 +13,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import sharp, { type Sharp } from 'sharp';
 import type { PhotoRecord } from '../../lambda/shared/model';
 import { TERMINAL_STATUSES } from '../../lambda/shared/photo-view';
+import type { PipelineConfig } from '../../lib/config';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud';
 import { type PipelineClients, type PipelineTarget, pipelineClients } from '../../local/pipeline-run';
 
@@ -27,10 +28,11 @@ export interface TestCloud {
 }
 
 /** A local cloud on free ports with a fresh state directory, and SDK clients for it. */
-export async function startTestCloud(): Promise<TestCloud> {
+export async function startTestCloud(options: { config?: PipelineConfig } = {}): Promise<TestCloud> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'photo-e2e-'));
   const cloud = await startLocalCloud({
     stateDir,
+    config: options.config,
     // Every service on a free port, the web app and API included: tests never clash with `npm start`.
     ports: { web: 0, s3: 0, dynamodb: 0, stepfunctions: 0, rekognition: 0 },
   }).catch((error: unknown) => {

@@ -101,10 +101,13 @@ describe('npm run pipeline, then npm start with npm run pipeline using it', () =
     'npm start runs the cloud until SIGINT, npm run pipeline uses it, and nothing is left behind',
     async () => {
       // Prepare
-      const cloud = run('local/main.ts', ['--state-dir', stateDir, ...ALL_PORTS_FREE]);
+      // On DynamoDB Local (opt-in), so that its JVM's shutdown is checked too.
+      const cloud = run('local/main.ts', ['--state-dir', stateDir, '--dynamodb-local', ...ALL_PORTS_FREE]);
       await cloud.waitForOutput('Local cloud running', HOOK_TIMEOUT);
       // The leak check below can see the cloud's processes: DynamoDB Local's java names the state dir.
       expect(processesMentioning(stateDir).some((p) => p.includes('DynamoDBLocal.jar'))).toBe(true);
+      // It listens on every interface, and says so.
+      expect(cloud.stderr()).toMatch(/DynamoDB Local .* listens on every network interface/);
 
       // Act: a run against the running cloud
       const folder = fixturePath('orientation');

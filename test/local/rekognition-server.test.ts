@@ -367,6 +367,11 @@ describe('throttling', () => {
 });
 
 describe('lifecycle', () => {
+  it('fails when asked to listen beyond loopback', async () => {
+    // Act / Assess
+    await expect(startRekognitionServer({ host: '0.0.0.0' })).rejects.toThrow('listens on loopback only');
+  });
+
   it('reports the port it chose and stops answering once closed', async () => {
     // Prepare
     const other = await startRekognitionServer({ readS3Object });

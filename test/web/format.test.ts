@@ -47,10 +47,21 @@ describe('formatting', () => {
     expect(formatCapturedAt(null)).toBe('—');
   });
 
-  it('content types for files the browser did not type', () => {
+  it('content types the API accepts, agreeing with the extension', () => {
     expect(guessImageContentType('a.jpg', 'image/jpeg')).toBe('image/jpeg');
     expect(guessImageContentType('A.TIFF', '')).toBe('image/tiff');
+    expect(guessImageContentType('IMG_0001.HEIC', '')).toBe('image/heic');
+    expect(guessImageContentType('IMG_0001.heic', 'application/octet-stream')).toBe('image/heic');
+    expect(guessImageContentType('photo.png', 'image/x-png')).toBe('image/png');
+    expect(guessImageContentType('dropped', 'image/webp')).toBe('image/webp');
+    expect(guessImageContentType('dropped', 'image/jpg')).toBe('image/jpeg');
+  });
+
+  it('no content type for files the API refuses', () => {
     expect(guessImageContentType('notes.txt', 'text/plain')).toBeNull();
+    expect(guessImageContentType('logo.svg', 'image/svg+xml')).toBeNull();
+    expect(guessImageContentType('drawing', 'image/svg+xml')).toBeNull();
+    expect(guessImageContentType('old.bmp', 'image/bmp')).toBeNull();
     expect(guessImageContentType('noext', '')).toBeNull();
   });
 });

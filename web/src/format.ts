@@ -1,4 +1,10 @@
 /** Display formatting. Pure functions, unit-tested. */
+import {
+  fileExtension,
+  type UploadContentType,
+  uploadContentType,
+  uploadContentTypeOfExtension,
+} from '../../lambda/shared/api';
 import type { PhotoStatus } from '../../lambda/shared/model';
 
 export const STATUS_TEXT: Record<PhotoStatus, string> = {
@@ -93,24 +99,13 @@ export function formatTimeOfDay(iso: string | null, locale?: string): string {
   return `${time}.${String(date.getMilliseconds()).padStart(3, '0')}`;
 }
 
-/** The file's extension-based content type when the browser did not give one (dropped files sometimes). */
-export function guessImageContentType(fileName: string, browserType: string): string | null {
-  if (browserType.startsWith('image/')) return browserType;
-  const ext = /\.([a-z0-9]+)$/i.exec(fileName)?.[1]?.toLowerCase();
-  const byExtension: Record<string, string> = {
-    jpg: 'image/jpeg',
-    jpeg: 'image/jpeg',
-    jfif: 'image/jpeg',
-    png: 'image/png',
-    gif: 'image/gif',
-    webp: 'image/webp',
-    tif: 'image/tiff',
-    tiff: 'image/tiff',
-    heic: 'image/heic',
-    heif: 'image/heif',
-    avif: 'image/avif',
-    bmp: 'image/bmp',
-    svg: 'image/svg+xml',
-  };
-  return ext ? (byExtension[ext] ?? null) : null;
+/**
+ * The content type to declare for a file, from the accepted raster types (UPLOAD_CONTENT_TYPES): the
+ * one its extension names (the API requires the two to agree), else the browser's own when accepted
+ * (dropped files sometimes come without a usable name); null for anything else (SVG, BMP, PDF, ...).
+ */
+export function guessImageContentType(fileName: string, browserType: string): UploadContentType | null {
+  const extension = fileExtension(fileName);
+  if (extension !== '') return uploadContentTypeOfExtension(extension) ?? null;
+  return uploadContentType(browserType) ?? null;
 }

@@ -26,8 +26,12 @@ import { computeMachineStatus, isExecutionRunning, sortTimeline } from './machin
 import { GALLERY_HREF } from './router';
 import { describeMachineStatus, renderStateMachine } from './state-machine-svg';
 
-/** Formats (sharp's names) that Chromium and Firefox display; others show the thumbnail instead. */
-const BROWSER_FORMATS = new Set(['jpeg', 'png', 'gif', 'webp', 'svg', 'bmp']);
+/**
+ * Formats (sharp's names) that Chromium and Firefox display; others show the thumbnail instead. The
+ * API serves only raster allow-listed originals with an image type (lambda/get-photo/original-download.ts),
+ * so no SVG here. Content-Disposition: attachment on the original's URL does not stop an <img> showing it.
+ */
+const BROWSER_FORMATS = new Set(['jpeg', 'png', 'gif', 'webp']);
 
 /** After the record is final, keep polling this many times for the execution to reach its end state. */
 const MAX_POLLS_AFTER_FINAL = 15;

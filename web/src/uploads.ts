@@ -2,7 +2,7 @@
  * Uploads: a drop zone with a real button that opens the file picker, and one row per file with its own
  * progress bar and error. Each file: POST /photos for a presigned POST, then the multipart POST to S3.
  */
-import type { PhotoSummary } from '../../lambda/shared/api';
+import { type PhotoSummary, UPLOAD_CONTENT_TYPES } from '../../lambda/shared/api';
 import { announce } from './announcer';
 import { type ApiClient, ApiError, uploadToS3 } from './api';
 import { SignedOutError } from './auth';
@@ -11,6 +11,11 @@ import { formatBytes, guessImageContentType, STATUS_TEXT, statusClass } from './
 import { photoHref } from './router';
 
 const PARALLEL_UPLOADS = 3;
+
+/** The file picker offers what the API accepts: each raster type and its extensions. */
+const ACCEPT = Object.entries(UPLOAD_CONTENT_TYPES)
+  .flatMap(([type, extensions]) => [type, ...extensions.map((extension) => `.${extension}`)])
+  .join(',');
 
 type RowState = 'queued' | 'requesting' | 'uploading' | 'uploaded' | 'error';
 
@@ -48,7 +53,7 @@ export class Uploads {
     const input = h('input', {
       type: 'file',
       multiple: true,
-      accept: 'image/*',
+      accept: ACCEPT,
       class: 'visually-hidden',
       tabindex: -1,
       'aria-hidden': 'true',
@@ -229,7 +234,10 @@ export class Uploads {
     const { file } = row;
     const contentType = guessImageContentType(file.name, file.type);
     if (!contentType) {
-      this.fail(row, 'This is not an image file (only image/* types can be uploaded).');
+      this.fail(
+        row,
+        'This is not an image file that can be uploaded: only JPEG, PNG, WebP, GIF, TIFF, HEIC, HEIF and AVIF photos (no SVG).',
+      );
       return;
     }
     this.setState(row, 'requesting', 'Preparing…');

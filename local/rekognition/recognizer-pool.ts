@@ -51,6 +51,7 @@ export class RecognizerPool implements Recognizer {
 
   /** Starts every worker (each loads its models at once); resolves to the slowest one's load time in ms. */
   async load(): Promise<number> {
+    if (this.closed) throw new Error(STOPPING);
     this.spawnWorkers();
     return Math.max(...(await Promise.all(this.workers.map((entry) => entry.loaded))));
   }

@@ -24,7 +24,8 @@ export type FunctionName =
   | 'createUpload'
   | 'listPhotos'
   | 'getPhoto'
-  | 'deletePhoto';
+  | 'deletePhoto'
+  | 'reconcilePhoto';
 
 /** API Gateway throttling: a token bucket of `burstLimit` refilled at `rateLimit` per second. */
 export interface ThrottleSettings {
@@ -44,6 +45,14 @@ export interface PipelineConfig {
   readonly supportedFormats: readonly ImageFormat[];
   /** STANDARD (up to a year, exactly-once, full history) or EXPRESS (cheaper, at-least-once, 5 min). @default 'STANDARD' */
   readonly workflowType: 'STANDARD' | 'EXPRESS';
+  /**
+   * The ImageProc state machine's TimeoutSeconds: an execution still running after it ends TIMED_OUT,
+   * and the reconciler marks its photo FAILED. Leave room for every retry of every step (a photo
+   * normally takes seconds; the worst case of retries and function timeouts a few minutes). At most a
+   * year for STANDARD, 5 minutes for EXPRESS.
+   * @default 900 (15 minutes) for STANDARD, 300 for EXPRESS (see executionTimeoutSeconds)
+   */
+  readonly executionTimeoutSeconds: number | undefined;
   readonly thumbnail: {
     /** The thumbnail fits inside this box, aspect ratio kept, never enlarged. @default 250 */
     readonly maxWidth: number;
@@ -115,6 +124,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   stackName: 'ImageRecognition',
   supportedFormats: ['jpeg', 'png'],
   workflowType: 'STANDARD',
+  executionTimeoutSeconds: undefined,
   thumbnail: { maxWidth: 250, maxHeight: 250 },
   maxImagePixels: 50_000_000,
   labels: { maxLabels: 10, minConfidence: 70 },
@@ -134,6 +144,8 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     listPhotos: { memoryMb: 256, timeoutSeconds: 10 },
     getPhoto: { memoryMb: 256, timeoutSeconds: 10 },
     deletePhoto: { memoryMb: 256, timeoutSeconds: 10 },
+    // One conditional UpdateItem per stopped execution.
+    reconcilePhoto: { memoryMb: 256, timeoutSeconds: 30 },
   },
   logRetentionDays: 30,
   dataRemovalPolicy: 'retain',
@@ -153,6 +165,15 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   },
   auth: { domainPrefix: undefined },
 };
+
+/** The longest an execution may run: a year for STANDARD workflows, 5 minutes for EXPRESS. */
+export const MAX_EXECUTION_SECONDS = { STANDARD: 31_536_000, EXPRESS: 300 } as const;
+const DEFAULT_EXECUTION_TIMEOUT_SECONDS = { STANDARD: 900, EXPRESS: 300 } as const;
+
+/** The state machine's TimeoutSeconds: `executionTimeoutSeconds`, else 15 minutes (EXPRESS: 5). */
+export function executionTimeoutSeconds(config: PipelineConfig): number {
+  return config.executionTimeoutSeconds ?? DEFAULT_EXECUTION_TIMEOUT_SECONDS[config.workflowType];
+}
 
 /** S3 accepts at most 5 GiB in one POST upload. */
 export const MAX_POST_UPLOAD_BYTES = 5 * 1024 ** 3;
@@ -219,6 +240,13 @@ export function validateConfig(config: PipelineConfig): string[] {
   }
   if (config.workflowType !== 'STANDARD' && config.workflowType !== 'EXPRESS') {
     problems.push(`workflowType "${config.workflowType}" must be STANDARD or EXPRESS`);
+  } else if (
+    config.executionTimeoutSeconds !== undefined &&
+    !isInt(config.executionTimeoutSeconds, 1, MAX_EXECUTION_SECONDS[config.workflowType])
+  ) {
+    problems.push(
+      `executionTimeoutSeconds must be a whole number of seconds from 1 to ${MAX_EXECUTION_SECONDS[config.workflowType]} (the longest a ${config.workflowType} execution runs), got ${config.executionTimeoutSeconds}`,
+    );
   }
   for (const side of ['maxWidth', 'maxHeight'] as const) {
     if (!isInt(config.thumbnail[side], 16, 4096)) {

@@ -10,7 +10,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { INCOMING_PREFIX, THUMBNAIL_PREFIX } from '../lambda/shared/model';
-import type { PipelineConfig } from './config';
+import { executionTimeoutSeconds, type PipelineConfig } from './config';
 import { acknowledgeCdkHelper } from './nag';
 import { PipelineFunction } from './pipeline-function';
 
@@ -114,7 +114,11 @@ export class ImageProcessing extends Construct {
       },
     })
       .bindReadObjects(photoRepo, INCOMING_PREFIX)
-      .bindWriteObjects(photoRepo, THUMBNAIL_PREFIX, 'THUMBNAIL_PREFIX');
+      .bindWriteObjects(photoRepo, THUMBNAIL_PREFIX, 'THUMBNAIL_PREFIX')
+      // After writing, it reads the photo's record and takes the thumbnail back if the photo was
+      // deleted meanwhile (see lambda/generate-thumbnail/generate-thumbnail.ts).
+      .bindDeleteObjects(photoRepo, THUMBNAIL_PREFIX)
+      .bindTable(imageMetadata, ['dynamodb:GetItem']);
 
     this.stateMachine = this.buildStateMachine(config);
 
@@ -297,6 +301,8 @@ export class ImageProcessing extends Construct {
       stateMachineType:
         config.workflowType === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      // Past it the execution ends TIMED_OUT, and the reconciler (lib/photo-reconciler.ts) marks the photo FAILED.
+      timeout: Duration.seconds(executionTimeoutSeconds(config)),
       tracingEnabled: true,
       logs: {
         destination: logGroup,

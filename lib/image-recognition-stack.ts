@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import type { PipelineConfig } from './config';
 import { ImageProcessing } from './image-processing';
 import { PhotoApi } from './photo-api';
+import { PhotoReconciler } from './photo-reconciler';
 import { PhotoStorage } from './photo-storage';
 import { WebHosting } from './web-hosting';
 
@@ -15,6 +16,8 @@ export interface ImageRecognitionStackProps extends StackProps {
 export class ImageRecognitionStack extends Stack {
   public readonly storage: PhotoStorage;
   public readonly processing: ImageProcessing;
+  /** Present for STANDARD workflows: EXPRESS executions send no status-change events. */
+  public readonly reconciler?: PhotoReconciler;
   public readonly api: PhotoApi;
   public readonly web: WebHosting;
 
@@ -27,6 +30,13 @@ export class ImageRecognitionStack extends Stack {
       photoRepo: this.storage.photoRepo,
       imageMetadata: this.storage.imageMetadata,
     });
+    if (config.workflowType === 'STANDARD') {
+      this.reconciler = new PhotoReconciler(this, 'Reconciler', {
+        config,
+        stateMachine: this.processing.stateMachine,
+        imageMetadata: this.storage.imageMetadata,
+      });
+    }
     this.web = new WebHosting(this, 'Web', {
       accessLogs: this.storage.accessLogs,
       logRetentionDays: config.logRetentionDays,

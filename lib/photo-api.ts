@@ -163,7 +163,8 @@ export class PhotoApi extends Construct {
       description: 'Photo API, DELETE /photos/{photoId}: the original, the thumbnail and the record',
       settings: config.functions.deletePhoto,
     })
-      .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:DeleteItem'])
+      // PutItem, not DeleteItem: the record is replaced by a tombstone (see lambda/delete-photo).
+      .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:PutItem'])
       .bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:DeleteObject'], [INCOMING_PREFIX, THUMBNAIL_PREFIX]);
 
     this.authorizer = new HttpJwtAuthorizer(

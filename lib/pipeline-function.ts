@@ -139,6 +139,21 @@ export class PipelineFunction extends NodejsFunction {
   }
 
   /**
+   * Delete access to objects under one prefix, for a function that takes back what it wrote there
+   * (no variable: pair it with bindWriteObjects, which names the prefix).
+   */
+  bindDeleteObjects(bucket: IBucket, prefix: string): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:DeleteObject'],
+        resources: [bucket.arnForObjects(`${prefix}*`)],
+      }),
+    );
+    this.acknowledgePrefixWildcard(bucket, prefix);
+    return this;
+  }
+
+  /**
    * Object-level actions (no listing, no bucket actions) under the given prefixes of one bucket; sets
    * `variable` to the bucket's name.
    */

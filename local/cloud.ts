@@ -4,6 +4,7 @@
  * handlers run unchanged and reach the local services only through the SDK's AWS_ENDPOINT_URL_*
  * variables.
  */
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import type { PipelineConfig } from '../lib/config';
 import { LOCAL_ENTRY_METADATA } from '../lib/pipeline-function';
 import { API_PREFIX, routesFrom, startApiGateway } from './api-gateway';
 import { type DynamoEngine, type LocalDynamo, startLocalDynamo } from './dynamodb';
+import { executionStatusChange, rulesFrom, targetsOf } from './events';
 import { FunctionError, LocalFunction } from './lambda/runtime';
 import { LOCAL_OWNER } from './pipeline-run';
 import { assertPortFree, DEFAULT_PORTS, LOOPBACK_HOST, localCredentials, type PortSettings } from './ports';
@@ -81,7 +83,7 @@ export interface LocalCloud {
   readonly s3: LocalS3;
   /** The environment a process needs for SDK clients to reach this cloud. */
   clientEnvironment(): Record<string, string>;
-  /** Resolves when no upload event is being delivered and no execution is running. */
+  /** Resolves when no upload or EventBridge event is being delivered and no execution is running. */
   waitForIdle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -113,6 +115,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   log(
     `Synthesized ${stackName} (${Object.keys(template.Resources).length} resources) in ${Date.now() - started} ms`,
   );
+
+  // Refused patterns and targets stop the start here, before any server starts.
+  const eventRules = rulesFrom(template, names);
 
   const stoppers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -147,6 +152,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     stoppers.push(rekognition.close);
 
+    /** Invokes a function as Lambda's async invoke does: its retry count, then its failure destination. */
+    const deliverAsync = async (functionArn: string, event: unknown, source: string): Promise<void> => {
+      const fn = byArn.get(functionArn);
+      if (!fn) throw new Error(`${source} targets ${functionArn}, which is not a function of this template`);
+      await fn.invokeAsync(event, {
+        retries: asyncRetriesOf(template, fn.spec.logicalId),
+        retryDelayMs: options.asyncRetryDelayMs ?? 1000,
+        onFailure: (failedEvent, error) => {
+          mkdirSync(deadLetterDir, { recursive: true });
+          appendFileSync(
+            join(deadLetterDir, `${fn.spec.logicalId}.jsonl`),
+            `${JSON.stringify({ event: failedEvent, error })}\n`,
+          );
+          log(
+            `${fn.spec.logicalId} failed after its retries (${error.errorType}: ${error.errorMessage}); event kept in ${deadLetterDir}`,
+          );
+        },
+      });
+    };
+    const eventDeliveries = new Set<Promise<void>>();
+
     const stateMachines = stateMachinesFrom(template, names, (arn) => byArn.get(arn));
     const stepFunctions = await startStepFunctions({
       host,
@@ -165,25 +191,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       buckets: resourcesOfType(template, 'AWS::S3::Bucket').map(([id]) => names.bucketName(id)),
       notifications: notificationsFrom(template, names),
       allowedOrigins: () => webOrigins,
-      invokeAsync: async (functionArn, event) => {
-        const fn = byArn.get(functionArn);
-        if (!fn)
-          throw new Error(`S3 notification targets ${functionArn}, which is not a function of this template`);
-        await fn.invokeAsync(event, {
-          retries: asyncRetriesOf(template, fn.spec.logicalId),
-          retryDelayMs: options.asyncRetryDelayMs ?? 1000,
-          onFailure: (failedEvent, error) => {
-            mkdirSync(deadLetterDir, { recursive: true });
-            appendFileSync(
-              join(deadLetterDir, `${fn.spec.logicalId}.jsonl`),
-              `${JSON.stringify({ event: failedEvent, error })}\n`,
-            );
-            log(
-              `${fn.spec.logicalId} failed after its retries (${error.errorType}: ${error.errorMessage}); event kept in ${deadLetterDir}`,
-            );
-          },
-        });
-      },
+      invokeAsync: (functionArn, event) => deliverAsync(functionArn, event, 'S3 notification'),
     });
     s3Url = s3.url;
     stoppers.push(s3.close);
@@ -291,6 +299,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       } catch {}
     }
 
+    // EventBridge: every closed execution's status change goes to the rules whose pattern matches it.
+    // Attached last, so executions that closed while the cloud was down reach functions that run.
+    stepFunctions.setStatusListener((execution) => {
+      const event = executionStatusChange(execution, {
+        region: LOCAL_REGION,
+        account: LOCAL_ACCOUNT,
+        id: randomUUID(),
+      });
+      for (const functionArn of targetsOf(eventRules, event)) {
+        const delivery = deliverAsync(functionArn, event, 'An EventBridge rule')
+          .catch((error: unknown) => log(`EventBridge delivery failed: ${(error as Error).message}`))
+          .finally(() => eventDeliveries.delete(delivery));
+        eventDeliveries.add(delivery);
+      }
+    });
+    // Runs first on close: executions aborted by the shutdown keep their event for the next start.
+    stoppers.push(async () => stepFunctions.setStatusListener(undefined));
+    if (eventRules.length > 0) {
+      log(`EventBridge rules: ${eventRules.map((rule) => rule.id).join(', ')}`);
+    }
+
     if (api) {
       endpoints.web = api.url;
       // The same server, whichever loopback name the browser used to open it.
@@ -313,7 +342,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         for (;;) {
           await s3.drain();
           await stepFunctions.waitForIdle();
-          if (s3.pending() === 0) return;
+          await Promise.all([...eventDeliveries]);
+          if (s3.pending() === 0 && eventDeliveries.size === 0) return;
         }
       },
       close: closeAll,

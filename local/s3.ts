@@ -186,6 +186,13 @@ async function startFront(
       const upstream = httpRequest(
         { socketPath, method: request.method, path: request.url, headers: request.headers },
         (answer) => {
+          // s3rver answers a range on an empty object with 206 "bytes 0-0/0" and a Content-Length of 1
+          // it never sends (the client would wait forever); S3 answers 416 InvalidRange.
+          if (answer.statusCode === 206 && /\/0$/.test(String(answer.headers['content-range'] ?? ''))) {
+            answer.destroy();
+            refuse(new S3RequestError('InvalidRange', 416, 'The requested range is not satisfiable'));
+            return;
+          }
           const headers = Object.fromEntries(
             Object.entries(answer.headers).filter(
               ([name]) => !name.startsWith('access-control-') && name !== 'vary',

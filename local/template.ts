@@ -137,6 +137,8 @@ export class LocalNames implements IntrinsicValues {
         return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${this.stackName}-${logicalId}`;
       case 'AWS::Logs::LogGroup.Arn':
         return `arn:aws:logs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:log-group:${this.stackName}-${logicalId}:*`;
+      case 'AWS::Events::Rule.Arn':
+        return `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:rule/${this.stackName}-${logicalId}`;
       case 'AWS::IAM::Role.Arn':
         return `arn:aws:iam::${LOCAL_ACCOUNT}:role/${this.stackName}-${logicalId}`;
       default:

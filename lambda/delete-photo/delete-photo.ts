@@ -1,16 +1,24 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { errorName } from '../shared/errors';
 import {
   type ApiEvent,
   type ApiResponse,
   callerId,
-  findOwnPhoto,
+  HttpError,
   noContent,
   photoIdParam,
   respond,
 } from '../shared/http';
+import {
+  DELETED_STATUS,
+  isTombstone,
+  type PhotoRecord,
+  type PhotoTombstone,
+  TOMBSTONE_RETENTION_DAYS,
+  thumbnailKey,
+} from '../shared/model';
 import type { Log } from '../shared/powertools';
 
 export interface DeletePhotoDeps {
@@ -19,41 +27,92 @@ export interface DeletePhotoDeps {
   readonly tableName: string;
   readonly bucket: string;
   readonly log: Log;
+  readonly now?: () => Date;
 }
 
+const DAY_SECONDS = 24 * 60 * 60;
+
 /**
- * DELETE /photos/{photoId}: the original, the thumbnail, then the record. Objects go first, so a
- * failure part-way leaves a record the user can delete again rather than objects nobody can reach.
+ * DELETE /photos/{photoId}: the original, then the record (replaced by a tombstone), then the
+ * thumbnail. The photo may still be processing, so the order is what makes the delete race-free:
+ *
+ * 1. The original goes first: from then on every step that reads it fails (ObjectNotFound). If
+ *    anything below fails, the record is still there, so the user can delete it again.
+ * 2. The record is replaced by a tombstone (PhotoTombstone): the pipeline's later writes need a
+ *    PROCESSING record of their execution, so none lands (record-photo ends quietly), and a
+ *    duplicate or late S3 event of this upload finds it and starts nothing (start-execution).
+ * 3. Both possible thumbnail keys go last, whether or not the record knows the thumbnail yet: one
+ *    written before this step is removed here; one written after it was written after the
+ *    tombstone, and generate-thumbnail, which reads the record after writing, removes it itself.
+ *
+ * A photo already deleted (a tombstone) is 404, like GET; its objects are deleted again first, so a
+ * retry after a failure part-way still leaves nothing (S3 deletes of a missing key succeed).
  */
 export async function deletePhoto(event: ApiEvent, deps: DeletePhotoDeps): Promise<ApiResponse> {
   return respond(deps.log, async () => {
     const owner = callerId(event);
     const photoId = photoIdParam(event);
-    const record = await findOwnPhoto(deps.dynamo, deps.tableName, owner, photoId);
-    const keys = [record.originalKey, record.thumbnail?.key].filter((key): key is string => !!key);
-    // Deleting a key that is already gone succeeds in S3, so a repeated delete is harmless.
-    await Promise.all(
-      keys.map((key) => deps.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: key }))),
+    const { Item } = await deps.dynamo.send(
+      new GetCommand({ TableName: deps.tableName, Key: { owner, photoId }, ConsistentRead: true }),
     );
-    try {
-      await deps.dynamo.send(
-        new DeleteCommand({
-          TableName: deps.tableName,
-          Key: { owner, photoId },
-          ConditionExpression: 'attribute_exists(#photoId)',
-          ExpressionAttributeNames: { '#photoId': 'photoId' },
-        }),
-      );
-    } catch (error) {
-      // A concurrent delete got there first: the photo is gone either way.
-      if (
-        !(error instanceof ConditionalCheckFailedException) &&
-        errorName(error) !== 'ConditionalCheckFailedException'
-      ) {
-        throw error;
-      }
-    }
-    deps.log.info('Photo deleted', { owner, photoId, keys });
+    // The owner is part of the key: another user's photo is not found, 404 and never 403.
+    if (!Item) throw new HttpError(404, `No photo ${photoId}`);
+    const record = Item as PhotoRecord | PhotoTombstone;
+    await deleteObject(deps, record.originalKey);
+    if (!isTombstone(record)) await leaveTombstone(record, deps);
+    const thumbnails = [
+      ...new Set([
+        ...(isTombstone(record) ? [] : [record.thumbnail?.key]),
+        thumbnailKey(owner, photoId, 'jpeg'),
+        thumbnailKey(owner, photoId, 'png'),
+      ]),
+    ].filter((key): key is string => !!key);
+    await Promise.all(thumbnails.map((key) => deleteObject(deps, key)));
+    deps.log.info(isTombstone(record) ? 'Deleted photo cleaned up again' : 'Photo deleted', {
+      owner,
+      photoId,
+      status: record.status,
+      keys: [record.originalKey, ...thumbnails],
+    });
+    if (isTombstone(record)) throw new HttpError(404, `No photo ${photoId}`);
     return noContent();
   });
+}
+
+async function deleteObject(deps: DeletePhotoDeps, key: string): Promise<void> {
+  await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: key }));
+}
+
+/** Replaces the record with its tombstone (a whole-item put: metadata, GPS and labels go with the record). */
+async function leaveTombstone(record: PhotoRecord, deps: DeletePhotoDeps): Promise<void> {
+  const now = deps.now?.() ?? new Date();
+  const tombstone: PhotoTombstone = {
+    owner: record.owner,
+    photoId: record.photoId,
+    status: DELETED_STATUS,
+    bucket: record.bucket,
+    originalKey: record.originalKey,
+    executionName: record.executionName,
+    deletedAt: now.toISOString(),
+    expiresAt: Math.floor(now.getTime() / 1000) + TOMBSTONE_RETENTION_DAYS * DAY_SECONDS,
+  };
+  try {
+    await deps.dynamo.send(
+      new PutCommand({
+        TableName: deps.tableName,
+        Item: tombstone,
+        // Never creates an item for a photo that has none.
+        ConditionExpression: 'attribute_exists(#photoId)',
+        ExpressionAttributeNames: { '#photoId': 'photoId' },
+      }),
+    );
+  } catch (error) {
+    if (
+      !(error instanceof ConditionalCheckFailedException) &&
+      errorName(error) !== 'ConditionalCheckFailedException'
+    ) {
+      throw error;
+    }
+    // The item vanished since it was read: the photo is gone either way.
+  }
 }

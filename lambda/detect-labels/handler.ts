@@ -11,6 +11,7 @@
  * retry; ObjectNotFound when a small photo's object is gone.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { boundedResult } from '../shared/bounds';
 import { rekognitionClient, s3Client } from '../shared/clients';
 import { requireIntEnv, requireNumberEnv } from '../shared/env';
 import type { LabelsResult } from '../shared/model';
@@ -35,5 +36,5 @@ export const handler = withPowertools(async (event: unknown): Promise<LabelsResu
   } else {
     metrics.addMetric('LabelsDetected', MetricUnit.Count, result.labels.length);
   }
-  return result;
+  return boundedResult(result, 'DetectLabels');
 });

@@ -1,7 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import exifr from 'exifr';
 import sharp, { type Metadata } from 'sharp';
-import { errorName, errorReason } from '../shared/errors';
+import { boundedText } from '../shared/bounds';
+import { errorName, errorReason, ImageTooLarge } from '../shared/errors';
 import type { GpsPosition, ImageMetadata } from '../shared/model';
 import { getPhotoObject } from '../shared/photo-object';
 import type { Log } from '../shared/powertools';
@@ -11,6 +12,11 @@ export interface ExtractSettings {
   readonly headBytes?: number;
   /** Extra bytes read past a JPEG header that ends beyond what was read. @default 16384 */
   readonly widenMarginBytes?: number;
+  /**
+   * Most bytes read to find the end of a JPEG's header. A file whose header goes on past it fails
+   * with ImageTooLarge: no photo has megabytes of segments before its pixels. @default 8 MiB
+   */
+  readonly maxHeaderBytes?: number;
   /** Largest object read whole when a header cannot be parsed from a part of it. @default 32 MiB */
   readonly maxWholeObjectBytes?: number;
 }
@@ -27,7 +33,19 @@ interface ReadCtx {
   readonly key: string;
 }
 
-const DEFAULTS = { headBytes: 65_536, widenMarginBytes: 16_384, maxWholeObjectBytes: 32 * 1024 * 1024 };
+const DEFAULTS = {
+  headBytes: 65_536,
+  widenMarginBytes: 16_384,
+  maxHeaderBytes: 8 * 1024 * 1024,
+  maxWholeObjectBytes: 32 * 1024 * 1024,
+};
+
+/**
+ * Each further read of a JPEG header makes what is held at least this many times larger, so a
+ * header of any size takes a handful of ranged GETs (64 KiB, 256 KiB, 1 MiB, 4 MiB, 8 MiB), not one
+ * per segment.
+ */
+const HEADER_READ_GROWTH = 4;
 
 /** Second step of the widening for formats other than JPEG, before the whole object. */
 const SECOND_READ_BYTES = 1024 * 1024;
@@ -43,10 +61,11 @@ export async function extractMetadata(
   log: Log,
   settings: ExtractSettings = {},
 ): Promise<ImageMetadata> {
-  const { headBytes, widenMarginBytes, maxWholeObjectBytes } = { ...DEFAULTS, ...settings };
+  const { headBytes, widenMarginBytes, maxHeaderBytes, maxWholeObjectBytes } = { ...DEFAULTS, ...settings };
   const ctx = { s3, ...object };
   const head = await readFirstBytes(ctx, headBytes);
   if (head.totalSize === 0) {
+    log.info('Empty object: nothing to read', object);
     return emptyMetadata(0);
   }
   // Decided by content, before sharp sees a byte: libvips also loads things that are not photos,
@@ -59,7 +78,7 @@ export async function extractMetadata(
   }
 
   if (isJpeg(head.bytes)) {
-    await widenToJpegFrameHeader(ctx, head, widenMarginBytes, maxWholeObjectBytes);
+    await widenToJpegHeader(ctx, head, widenMarginBytes, maxHeaderBytes);
   }
   let image = await readImageHeader(head.bytes);
   // Some formats keep what sharp needs further in (HEIF's boxes, a TIFF directory at the end, a
@@ -144,8 +163,9 @@ async function readExif(
   }
   return {
     capturedAt: captureTime(tags.DateTimeOriginal, tags.OffsetTimeOriginal),
-    make: text(tags.Make),
-    model: text(tags.Model),
+    // Bounded: a file may hold a megabyte of Make, and this metadata travels as a state's output.
+    make: boundedText(tags.Make),
+    model: boundedText(tags.Model),
     gps: gpsPosition(tags),
   };
 }
@@ -170,12 +190,6 @@ export function captureTime(dateTime: unknown, offset: unknown): string | null {
   const iso = `${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}:${match[6]}`;
   const zone = typeof offset === 'string' ? offset.trim() : '';
   return /^[+-]\d{2}:\d{2}$/.test(zone) ? iso + zone : iso;
-}
-
-function text(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const trimmed = value.replace(/\0/g, '').trim();
-  return trimmed === '' ? null : trimmed;
 }
 
 /** GPS in decimal degrees, south and west negative; altitude negative below sea level (GPSAltitudeRef 1). */
@@ -234,17 +248,27 @@ function looksLikeImage(bytes: Buffer): boolean {
   );
 }
 
+/** How far a scan of a JPEG header got; see scanJpegHeader. */
+export type JpegHeaderScan =
+  /** The header is held whole: it ends at `end` (the first scan header included). */
+  | { readonly state: 'complete'; readonly end: number }
+  /** The bytes stop inside the header: at least `needed` bytes are needed; resume at `resumeAt`. */
+  | { readonly state: 'incomplete'; readonly needed: number; readonly resumeAt: number }
+  /** Not the structure of a JPEG header (sharp then decides). */
+  | { readonly state: 'invalid' };
+
 /**
- * How many bytes from the start hold the JPEG header up to and including the frame header (SOFn),
- * which carries the dimensions; EXIF (APP1) and everything else sharp reads come before it. When
- * the bytes stop mid-header, the answer is where the next segment's length can be read. Undefined
- * when the structure is not a JPEG header (sharp then decides).
+ * Walks a JPEG's segments from `from` (a segment boundary a previous scan returned; 2, right after
+ * SOI, to start) up to the first scan header (SOS): that is what libjpeg reads for the header, and
+ * EXIF (APP1) and the frame header (SOFn) with the dimensions come before it. Linear in the bytes
+ * walked, so a resumed scan never reads a segment twice.
  */
-export function jpegHeaderLength(bytes: Buffer): number | undefined {
-  let pos = 2;
+export function scanJpegHeader(bytes: Buffer, from = 2): JpegHeaderScan {
+  let pos = from;
+  let frameHeaderSeen = false;
   for (;;) {
-    if (pos + 4 > bytes.length) return pos + 4;
-    if (bytes[pos] !== 0xff) return undefined;
+    if (pos + 4 > bytes.length) return { state: 'incomplete', needed: pos + 4, resumeAt: pos };
+    if (bytes[pos] !== 0xff) return { state: 'invalid' };
     const marker = bytes[pos + 1];
     if (marker === 0xff) {
       pos += 1; // fill byte
@@ -254,27 +278,56 @@ export function jpegHeaderLength(bytes: Buffer): number | undefined {
       pos += 2; // markers without a length
       continue;
     }
-    if (marker === 0xda || marker === 0xd9) return undefined; // scan or end before any frame header
-    const end = pos + 2 + bytes.readUInt16BE(pos + 2);
-    const isFrameHeader =
+    if (marker === 0xd9) return { state: 'invalid' }; // end of image before any scan
+    const length = bytes.readUInt16BE(pos + 2);
+    if (length < 2) return { state: 'invalid' };
+    const end = pos + 2 + length;
+    if (end > bytes.length) return { state: 'incomplete', needed: end, resumeAt: pos };
+    if (marker === 0xda) return frameHeaderSeen ? { state: 'complete', end } : { state: 'invalid' };
+    frameHeaderSeen ||=
       marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isFrameHeader || end > bytes.length) return end;
     pos = end;
   }
 }
 
-/** Reads more until the JPEG header up to the frame header is complete; never past the object's end or the cap. */
-async function widenToJpegFrameHeader(
+/**
+ * How many bytes from the start hold the JPEG header, up to and including the first scan header;
+ * when the bytes stop mid-header, how many are needed at least. Undefined when the structure is not
+ * a JPEG header.
+ */
+export function jpegHeaderLength(bytes: Buffer): number | undefined {
+  const scan = scanJpegHeader(bytes);
+  return scan.state === 'complete' ? scan.end : scan.state === 'incomplete' ? scan.needed : undefined;
+}
+
+/**
+ * Reads more until the JPEG header is held whole, never past the object's end. Each read at least
+ * quadruples what is held and the scan resumes where it stopped, so it takes a handful of ranged
+ * GETs whatever the segments; a header that goes on past `maxBytes` is ImageTooLarge.
+ */
+async function widenToJpegHeader(
   ctx: ReadCtx,
   head: Head,
   marginBytes: number,
   maxBytes: number,
 ): Promise<void> {
   const limit = Math.min(head.totalSize, maxBytes);
+  let resumeAt = 2;
   for (;;) {
-    const needed = jpegHeaderLength(head.bytes);
-    if (needed === undefined || needed <= head.bytes.length || head.bytes.length >= limit) return;
-    await extendTo(ctx, head, Math.min(needed + marginBytes, limit));
+    const scan = scanJpegHeader(head.bytes, resumeAt);
+    // Complete, not a JPEG header, or a file that ends inside its header: sharp decides.
+    if (scan.state !== 'incomplete' || head.bytes.length >= head.totalSize) return;
+    if (head.bytes.length >= limit) {
+      throw new ImageTooLarge(
+        `The image's header is larger than ${maxBytes / 1024 / 1024} MiB: this pipeline reads at most that much to find an image's dimensions, and no photo's header comes near it.`,
+      );
+    }
+    resumeAt = scan.resumeAt;
+    await extendTo(
+      ctx,
+      head,
+      Math.min(Math.max(scan.needed + marginBytes, head.bytes.length * HEADER_READ_GROWTH), limit),
+    );
   }
 }
 
@@ -302,10 +355,22 @@ async function getRange(
   last: number,
 ): Promise<{ bytes: Buffer; start: number; totalSize: number }> {
   const response = await getPhotoObject(ctx.s3, ctx, `bytes=${first}-${last}`);
-  const bytes = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
   // "bytes 0-65535/811904"; without it the response is the whole object.
   const range = /^bytes (\d+)-\d+\/(\d+)$/.exec(response.ContentRange?.trim() ?? '');
+  if (range && Number(range[2]) === 0) {
+    // An empty object. S3 answers InvalidRange (above), but a server that answers 206 "bytes 0-0/0"
+    // promising one byte it never sends (s3rver) would leave the read waiting until the function
+    // times out: the size is known, so the body is not read.
+    destroyBody(response.Body);
+    return { bytes: Buffer.alloc(0), start: 0, totalSize: 0 };
+  }
+  const bytes = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
   return range
     ? { bytes, start: Number(range[1]), totalSize: Number(range[2]) }
     : { bytes, start: 0, totalSize: bytes.length };
+}
+
+function destroyBody(body: unknown): void {
+  const destroy = (body as { destroy?: unknown } | undefined)?.destroy;
+  if (typeof destroy === 'function') destroy.call(body);
 }

@@ -5,9 +5,11 @@
  * Environment: none besides the Powertools ones.
  *
  * Event: { bucket, key }. Returns: ImageMetadata; format is null when the bytes are not an image
- * sharp can read (the state machine then rejects the photo). Throws ObjectNotFound, InvalidInput.
+ * sharp can read (the state machine then rejects the photo); text fields are bounded. Throws
+ * ObjectNotFound, ImageTooLarge (a header past the read budget), PayloadTooLarge, InvalidInput.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { boundedResult } from '../shared/bounds';
 import { s3Client } from '../shared/clients';
 import type { ImageMetadata } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
@@ -27,5 +29,5 @@ export const handler = withPowertools(async (event: unknown): Promise<ImageMetad
     height: metadata.height,
   });
   metrics.addMetric(metadata.format ? 'MetadataExtracted' : 'UnreadableUploads', MetricUnit.Count, 1);
-  return metadata;
+  return boundedResult(metadata, 'ExtractImageMetadata');
 });

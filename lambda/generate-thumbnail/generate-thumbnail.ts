@@ -1,8 +1,15 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import sharp, { type Metadata } from 'sharp';
-import { CorruptImage, errorReason, ImageTooLarge } from '../shared/errors';
-import type { PhotoRef, ThumbnailResult } from '../shared/model';
+import { CorruptImage, errorReason, ImageTooLarge, ObjectNotFound } from '../shared/errors';
+import { isTombstone, type PhotoRef, type ThumbnailResult, thumbnailKey } from '../shared/model';
 import { getPhotoObject } from '../shared/photo-object';
+
+/** The ImageMetadata table, read once after the thumbnail is written: is the photo still there? */
+export interface PhotoRecords {
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
 
 export interface ThumbnailSettings {
   /** Key prefix of thumbnails, ending in '/'. */
@@ -24,15 +31,27 @@ export interface Thumbnail {
 
 const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
 
+/**
+ * Writes the thumbnail, then makes sure the photo was not deleted meanwhile; if it was, takes the
+ * thumbnail back and fails with ObjectNotFound (RecordFailure then finds no record to write to).
+ *
+ * Why after, and why the record: delete-photo deletes the original, then replaces the record with a
+ * tombstone, then deletes both possible thumbnail keys. A thumbnail written before that last step is
+ * removed by it; one written after it was written after the tombstone, so this consistent read sees
+ * the tombstone and removes it. Either way nothing is left, in every interleaving (a check before
+ * writing could not promise that: the delete can land between the check and the write). DynamoDB
+ * answers the same on AWS and locally; S3 would answer 403, not 404, for a missing original here
+ * (no s3:ListBucket).
+ */
 export async function generateThumbnail(
   s3: S3Client,
   photo: PhotoRef,
   settings: ThumbnailSettings,
+  records: PhotoRecords,
 ): Promise<ThumbnailResult> {
   const original = await download(s3, photo, settings.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES);
   const thumbnail = await renderThumbnail(original, settings);
-  const extension = thumbnail.format === 'png' ? 'png' : 'jpg';
-  const key = `${settings.prefix}${photo.owner}/${photo.photoId}.${extension}`;
+  const key = thumbnailKey(photo.owner, photo.photoId, thumbnail.format, settings.prefix);
   await s3.send(
     new PutObjectCommand({
       Bucket: photo.bucket,
@@ -43,6 +62,12 @@ export async function generateThumbnail(
       CacheControl: 'no-cache',
     }),
   );
+  if (await photoDeleted(records, photo)) {
+    await s3.send(new DeleteObjectCommand({ Bucket: photo.bucket, Key: key }));
+    throw new ObjectNotFound(
+      `The photo ${photo.photoId} was deleted while it was being processed; its thumbnail was removed.`,
+    );
+  }
   return {
     key,
     width: thumbnail.width,
@@ -118,4 +143,18 @@ async function download(s3: S3Client, photo: PhotoRef, maxBytes: number): Promis
     throw new CorruptImage(`The photo s3://${photo.bucket}/${photo.key} has no content.`);
   }
   return response.Body.transformToByteArray();
+}
+
+/** Whether the photo's record is gone or a tombstone (a consistent read: it must see a delete that just happened). */
+async function photoDeleted(records: PhotoRecords, photo: PhotoRef): Promise<boolean> {
+  const { Item } = await records.dynamo.send(
+    new GetCommand({
+      TableName: records.tableName,
+      Key: { owner: photo.owner, photoId: photo.photoId },
+      ConsistentRead: true,
+      ProjectionExpression: '#status',
+      ExpressionAttributeNames: { '#status': 'status' },
+    }),
+  );
+  return !Item || isTombstone(Item);
 }

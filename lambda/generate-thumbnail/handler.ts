@@ -6,12 +6,15 @@
  *   THUMBNAIL_MAX_WIDTH   the thumbnail fits inside this box (px)
  *   THUMBNAIL_MAX_HEIGHT
  *   MAX_IMAGE_PIXELS      largest width × height decoded
+ *   TABLE_NAME            the ImageMetadata table (read after writing: was the photo deleted meanwhile?)
  *
  * Event: PhotoRef { bucket, key, owner, photoId }. Returns: ThumbnailResult, written to
- * `<THUMBNAIL_PREFIX><owner>/<photoId>.<jpg|png>`. Throws ImageTooLarge, CorruptImage, ObjectNotFound.
+ * `<THUMBNAIL_PREFIX><owner>/<photoId>.<jpg|png>`. Throws ImageTooLarge, CorruptImage, ObjectNotFound
+ * (also when the photo was deleted while its thumbnail was made: the thumbnail is removed first).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { s3Client } from '../shared/clients';
+import { boundedResult } from '../shared/bounds';
+import { dynamoDocumentClient, s3Client } from '../shared/clients';
 import { requireEnv, requireIntEnv } from '../shared/env';
 import { ConfigurationError } from '../shared/errors';
 import type { ThumbnailResult } from '../shared/model';
@@ -31,11 +34,12 @@ if (!settings.prefix.endsWith('/')) {
   );
 }
 const s3 = s3Client();
+const records = { dynamo: dynamoDocumentClient(), tableName: requireEnv('TABLE_NAME') };
 
 export const handler = withPowertools(async (event: unknown): Promise<ThumbnailResult> => {
   const photo = photoRef(event);
-  const thumbnail = await generateThumbnail(s3, photo, settings);
+  const thumbnail = await generateThumbnail(s3, photo, settings, records);
   logger.info('Thumbnail written', { key: photo.key, thumbnail });
   metrics.addMetric('ThumbnailsGenerated', MetricUnit.Count, 1);
-  return thumbnail;
+  return boundedResult(thumbnail, 'GenerateThumbnail');
 });

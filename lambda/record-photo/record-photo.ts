@@ -27,9 +27,11 @@ export interface RecordOutcome {
 /**
  * Applies one of the state machine's writes to the photo's record.
  *
- * Every write is conditional on the record still belonging to this execution and still being
+ * Every write is conditional on the record still existing, belonging to this execution and being
  * PROCESSING. The execution name is the last part of the execution ARN (`$$.Execution.Id`), and
- * start-execution stored it on the record, so: a record deleted meanwhile is not recreated; an
+ * start-execution stored it on the record, so: a record deleted meanwhile is not recreated (a
+ * deleted photo's tombstone, see delete-photo, is not PROCESSING; what this execution wrote to S3,
+ * the thumbnail, is removed by delete-photo or by generate-thumbnail itself); an
  * execution overtaken by a re-upload of the same key (which reset the record under a new execution
  * name) cannot overwrite the newer one; and a final status is written once: a retried or late
  * write after READY/REJECTED/FAILED is a no-op. A failed condition is therefore an expected outcome,
@@ -42,7 +44,11 @@ export async function recordPhoto(request: RecordRequest, deps: RecordDeps): Pro
     executionId: request.executionId,
     updatedAt: (deps.now?.() ?? new Date()).toISOString(),
   };
-  const names: Record<string, string> = { '#executionName': 'executionName', '#status': 'status' };
+  const names: Record<string, string> = {
+    '#photoId': 'photoId',
+    '#executionName': 'executionName',
+    '#status': 'status',
+  };
   const values: Record<string, unknown> = { ':executionName': executionName, ':processing': 'PROCESSING' };
   const assignments = Object.entries(fields).map(([field, value], i) => {
     names[`#f${i}`] = field;
@@ -55,7 +61,8 @@ export async function recordPhoto(request: RecordRequest, deps: RecordDeps): Pro
         TableName: deps.tableName,
         Key: { owner: request.photo.owner, photoId: request.photo.photoId },
         UpdateExpression: `SET ${assignments.join(', ')}`,
-        ConditionExpression: '#executionName = :executionName AND #status = :processing',
+        ConditionExpression:
+          'attribute_exists(#photoId) AND #executionName = :executionName AND #status = :processing',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
@@ -66,7 +73,7 @@ export async function recordPhoto(request: RecordRequest, deps: RecordDeps): Pro
       error instanceof ConditionalCheckFailedException ||
       errorName(error) === 'ConditionalCheckFailedException'
     ) {
-      deps.log.warn('Record not updated: it is gone, already final, or belongs to a newer upload', {
+      deps.log.warn('Record not updated: it is gone (deleted), already final, or belongs to a newer upload', {
         owner: request.photo.owner,
         photoId: request.photo.photoId,
         action: request.action,
@@ -179,10 +186,13 @@ export function executionNameFromArn(arn: string): string {
 }
 
 export function rejectionReason(
-  metadata: Pick<ImageMetadata, 'format'>,
+  metadata: Pick<ImageMetadata, 'format' | 'sizeBytes'>,
   supportedFormats: readonly string[],
 ): string {
   const accepted = listOf(supportedFormats.map((format) => format.toUpperCase()));
+  if (metadata.sizeBytes === 0) {
+    return `The file is empty (0 bytes): there is no image in it; this pipeline accepts ${accepted}`;
+  }
   if (metadata.format) {
     return `Unsupported image type ${metadata.format.toUpperCase()}: this pipeline accepts ${accepted}`;
   }

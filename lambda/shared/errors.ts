@@ -48,3 +48,11 @@ export function errorReason(error: unknown): string {
   );
   return lines.join(' ') || 'no details';
 }
+
+/**
+ * A step's result is too large to hand to the next state (Step Functions takes at most 256 KiB,
+ * and an oversized output fails the execution outside every Catch). Deterministic: not retried.
+ */
+export class PayloadTooLarge extends Error {
+  override readonly name = 'PayloadTooLarge';
+}

@@ -8,7 +8,7 @@ import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { ApiError } from './api';
-import type { PhotoRecord } from './model';
+import { isTombstone, type PhotoRecord } from './model';
 import type { Log } from './powertools';
 import { isObject } from './validate';
 
@@ -117,7 +117,8 @@ export async function findOwnPhoto(
   photoId: string,
 ): Promise<PhotoRecord> {
   const { Item } = await dynamo.send(new GetCommand({ TableName: tableName, Key: { owner, photoId } }));
-  if (!Item) throw new HttpError(404, `No photo ${photoId}`);
+  // A tombstone (see PhotoTombstone) is a deleted photo: not found, like any other missing photo.
+  if (!Item || isTombstone(Item)) throw new HttpError(404, `No photo ${photoId}`);
   return Item as PhotoRecord;
 }
 

@@ -7,6 +7,19 @@
 export const INCOMING_PREFIX = 'Incoming/';
 /** Thumbnails are written here, outside INCOMING_PREFIX, so they can never trigger the pipeline. */
 export const THUMBNAIL_PREFIX = 'Thumbnails/';
+/**
+ * The key of a photo's thumbnail, `<prefix><owner>/<photoId>.<jpg|png>`. generate-thumbnail writes it;
+ * delete-photo derives both possible keys from the photo's key, so it removes a thumbnail that the
+ * record does not know yet (a photo deleted while it is processing).
+ */
+export function thumbnailKey(
+  owner: string,
+  photoId: string,
+  format: 'jpeg' | 'png',
+  prefix: string = THUMBNAIL_PREFIX,
+): string {
+  return `${prefix}${owner}/${photoId}.${format === 'png' ? 'png' : 'jpg'}`;
+}
 /** Owner recorded for objects uploaded straight under `Incoming/` rather than `Incoming/<owner>/`. */
 export const DEFAULT_OWNER = 'shared';
 
@@ -147,7 +160,7 @@ export const TABLE_KEYS = {
   /** Local secondary index: same partition (owner), sorted by upload time: newest first with ScanIndexForward=false. */
   byUploadedAtIndex: 'ByUploadedAt',
   byUploadedAtSortKey: 'uploadedAt',
-  /** Epoch seconds after which DynamoDB's TTL deletes the item (upload quota counters only). */
+  /** Epoch seconds after which DynamoDB's TTL deletes the item (upload quota counters and tombstones). */
   timeToLiveAttribute: 'expiresAt',
 } as const;
 
@@ -157,3 +170,41 @@ export const TABLE_KEYS = {
  * (the listing) never holds it, and `#` is never in a photo id, so no photo route can address it.
  */
 export const UPLOAD_QUOTA_ID_PREFIX = 'quota#';
+
+/** The `status` of a tombstone: a deleted photo's record, kept for a while in its place (see PhotoTombstone). */
+export const DELETED_STATUS = 'DELETED';
+
+/**
+ * How long a tombstone stays (DynamoDB's TTL removes it after this, at its own pace). Longer than any
+ * late S3 event can arrive: Lambda retries an upload event for up to 6 hours, then keeps it 14 days
+ * in ImageProcStartExecution's dead-letter queue, from where it can be redriven.
+ */
+export const TOMBSTONE_RETENTION_DAYS = 15;
+
+/**
+ * What delete-photo leaves in place of a deleted photo's record (same key). It is what keeps a
+ * deleted photo deleted: start-execution does not recreate a record over it for an upload made
+ * before `deletedAt` (a duplicate or late S3 event), and the pipeline's own writes need the record
+ * to be PROCESSING, so none of them lands on it. It has no `uploadedAt`, so the listing's index
+ * (ByUploadedAt) never holds it; the photo routes answer 404 for it.
+ */
+export interface PhotoTombstone {
+  readonly owner: string;
+  readonly photoId: string;
+  readonly status: typeof DELETED_STATUS;
+  readonly bucket: string;
+  readonly originalKey: string;
+  /** The deleted record's execution name (the upload that was deleted). */
+  readonly executionName: string;
+  /** ISO 8601, when the photo was deleted: uploads made before it are not processed again. */
+  readonly deletedAt: string;
+  /** Epoch seconds: DynamoDB's TTL removes the tombstone after TOMBSTONE_RETENTION_DAYS. */
+  readonly expiresAt: number;
+}
+
+/** Whether an item read by a photo's key is a deleted photo's tombstone rather than its record. */
+export function isTombstone(item: unknown): item is PhotoTombstone {
+  return (
+    typeof item === 'object' && item !== null && (item as { status?: unknown }).status === DELETED_STATUS
+  );
+}

@@ -7,14 +7,15 @@
  *   STATE_MACHINE_ARN  the ImageProc state machine
  *
  * Event: S3Event (every record is handled). Returns nothing; throws StartExecutionFailed naming the
- * keys that could not be started, so Lambda's async retry redelivers the event (idempotent).
+ * keys that could not be started, so Lambda's async retry redelivers the event (idempotent). An event
+ * for an upload that was deleted since (a tombstone, see delete-photo) starts nothing.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Event } from 'aws-lambda';
 import { dynamoDocumentClient, sfnClient } from '../shared/clients';
 import { requireEnv } from '../shared/env';
 import { logger, metrics, withPowertools } from '../shared/powertools';
-import { readRecords, startAll } from './start-execution';
+import { readRecords, type StartOutcome, startAll } from './start-execution';
 
 const deps = {
   tableName: requireEnv('TABLE_NAME'),
@@ -31,14 +32,9 @@ export const handler = withPowertools(async (event: S3Event): Promise<void> => {
     logger.info('Record skipped', { key, why });
   }
   const outcomes = await startAll(uploads, deps);
-  metrics.addMetric(
-    'ExecutionsStarted',
-    MetricUnit.Count,
-    outcomes.filter((o) => o.status !== 'duplicate').length,
-  );
-  metrics.addMetric(
-    'DuplicateEvents',
-    MetricUnit.Count,
-    outcomes.filter((o) => o.status !== 'started').length,
-  );
+  const count = (...statuses: StartOutcome['status'][]) =>
+    outcomes.filter((o) => statuses.includes(o.status)).length;
+  metrics.addMetric('ExecutionsStarted', MetricUnit.Count, count('started', 'resumed'));
+  metrics.addMetric('DuplicateEvents', MetricUnit.Count, count('resumed', 'duplicate', 'deleted'));
+  metrics.addMetric('EventsForDeletedPhotos', MetricUnit.Count, count('deleted'));
 });

@@ -4,7 +4,15 @@ import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
 import { errorName, errorReason, StartExecutionFailed } from '../shared/errors';
-import { DEFAULT_OWNER, INCOMING_PREFIX, type PhotoRecord, type WorkflowInput } from '../shared/model';
+import {
+  DEFAULT_OWNER,
+  DELETED_STATUS,
+  INCOMING_PREFIX,
+  isTombstone,
+  type PhotoRecord,
+  type PhotoTombstone,
+  type WorkflowInput,
+} from '../shared/model';
 import type { Log } from '../shared/powertools';
 
 /** One uploaded object, its key decoded, as taken from an S3 event record. */
@@ -44,6 +52,13 @@ export type StartOutcome =
   /** A duplicated event whose record has already moved on. */
   | {
       readonly status: 'duplicate';
+      readonly owner: string;
+      readonly photoId: string;
+      readonly executionName: string;
+    }
+  /** A duplicated or late event for an upload the user has since deleted: no record, no execution. */
+  | {
+      readonly status: 'deleted';
       readonly owner: string;
       readonly photoId: string;
       readonly executionName: string;
@@ -173,6 +188,14 @@ export async function startAll(
  * function idempotent: it succeeds for a new photo or a re-upload of the same key (different
  * execution name), and fails for a duplicated event (same name) or for another key that maps to the
  * same photo id; a consistent read then tells those two apart.
+ *
+ * A deleted photo stays deleted: delete-photo leaves a tombstone with the time of the delete, and the
+ * put replaces a tombstone only for an upload of its key made after that time. S3 may deliver an
+ * ObjectCreated event late (after the delete) or twice, and Lambda retries and the dead-letter queue
+ * can redeliver it hours or days later; such an event is for an upload made before the delete, so it
+ * finds the tombstone and starts nothing. The event's own time decides, not whether the object exists
+ * now: a HeadObject would race with the delete (exists, then deleted, then the record written), and
+ * without s3:ListBucket S3 answers 403, not 404, for a missing key.
  */
 export async function startUpload(upload: Upload, deps: StartExecutionDeps): Promise<StartOutcome> {
   const { owner, photoId: baseId } = photoIdentity(upload.key);
@@ -185,6 +208,7 @@ export async function startUpload(upload: Upload, deps: StartExecutionDeps): Pro
       return { status: 'started', ...result };
     }
     const existing = await getRecord(owner, photoId, deps);
+    // A tombstone of another key holds its photo id like a record does, until it expires.
     if (existing && (existing.originalKey !== upload.key || existing.bucket !== upload.bucket)) {
       deps.log.warn('Photo id taken by another key; using a distinct id', {
         key: upload.key,
@@ -194,8 +218,12 @@ export async function startUpload(upload: Upload, deps: StartExecutionDeps): Pro
       });
       continue;
     }
+    if (isTombstone(existing)) {
+      // Uploaded before the photo was deleted (a tombstone yields to a later upload of its key).
+      return { status: 'deleted', ...result };
+    }
     if (existing?.executionName !== executionName) {
-      // Deleted or reset by a newer upload between our put and get: let the retry look again.
+      // Reset by a newer upload (or gone) between our put and get: let the retry look again.
       throw new Error(`The record ${owner}/${photoId} changed while it was being written; retry.`);
     }
     if (existing.status !== 'PROCESSING') {
@@ -234,18 +262,25 @@ async function putProcessingRecord(
       new PutCommand({
         TableName: deps.tableName,
         Item: record,
+        // A new photo; or a record of this key: a live one for another upload of it (a re-upload
+        // resets it), a tombstone only for an upload made after the delete.
         ConditionExpression:
-          'attribute_not_exists(#photoId) OR (#originalKey = :key AND #bucket = :bucket AND #executionName <> :executionName)',
+          'attribute_not_exists(#photoId) OR (#originalKey = :key AND #bucket = :bucket AND ' +
+          '((#status <> :deleted AND #executionName <> :executionName) OR (#status = :deleted AND #deletedAt < :uploadedAt)))',
         ExpressionAttributeNames: {
           '#photoId': 'photoId',
           '#originalKey': 'originalKey',
           '#bucket': 'bucket',
           '#executionName': 'executionName',
+          '#status': 'status',
+          '#deletedAt': 'deletedAt',
         },
         ExpressionAttributeValues: {
           ':key': upload.key,
           ':bucket': upload.bucket,
           ':executionName': ids.executionName,
+          ':deleted': DELETED_STATUS,
+          ':uploadedAt': upload.uploadedAt,
         },
       }),
     );
@@ -265,11 +300,11 @@ async function getRecord(
   owner: string,
   photoId: string,
   deps: StartExecutionDeps,
-): Promise<PhotoRecord | undefined> {
+): Promise<PhotoRecord | PhotoTombstone | undefined> {
   const { Item } = await deps.dynamo.send(
     new GetCommand({ TableName: deps.tableName, Key: { owner, photoId }, ConsistentRead: true }),
   );
-  return Item as PhotoRecord | undefined;
+  return Item as PhotoRecord | PhotoTombstone | undefined;
 }
 
 async function startExecution(

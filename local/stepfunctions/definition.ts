@@ -72,6 +72,9 @@ const MAX_TIMER_SECONDS = 2_147_483;
  * when it has no TimeoutSeconds; AWS has no such default (the States Language default is 99999999 s),
  * so a slow local Task (two cores shared by every function) would fail with States.Timeout here and
  * succeed on AWS. Such Tasks get the longest timeout a Node timer can hold.
+ *
+ * The top-level TimeoutSeconds (the execution's own limit; the library ends the execution TIMED_OUT
+ * past it) is kept, capped at that same longest timer: a longer one would fire at once.
  */
 export function forLocalRun(definition: object): object {
   const patchStates = (states: AslStates): AslStates => ({
@@ -94,5 +97,9 @@ export function forLocalRun(definition: object): object {
     if (state.Iterator) patched = { ...patched, Iterator: patchStates(state.Iterator) };
     return patched;
   };
-  return patchStates(definition as AslStates);
+  const patched = patchStates(definition as AslStates) as AslStates & { TimeoutSeconds?: number };
+  if (typeof patched.TimeoutSeconds === 'number' && patched.TimeoutSeconds > MAX_TIMER_SECONDS) {
+    return { ...patched, TimeoutSeconds: MAX_TIMER_SECONDS };
+  }
+  return patched;
 }

@@ -32,6 +32,11 @@ export interface ExecutionRecord {
   cause?: string;
   /** Order of StartExecution calls (ListExecutions is newest first, even within one millisecond). */
   readonly seq: number;
+  /**
+   * The execution has closed and its status-change event has not been handed to a listener yet (none
+   * was attached: the local cloud was starting or stopping). Persisted, so it is sent after a restart.
+   */
+  statusEventPending?: boolean;
   readonly events: HistoryEventRecord[];
 }
 
@@ -61,6 +66,22 @@ export interface RunningExecution {
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type JsonValue = Parameters<LocalHandlers[string]>[0];
 
+/**
+ * Step Functions' quota on a state's input or output, and on a task's result: 256 KiB of UTF-8 JSON.
+ * Over it, AWS fails the execution with States.DataLimitExceeded, which no Catch takes (States.ALL
+ * does not match it).
+ */
+export const MAX_PAYLOAD_BYTES = 262_144;
+export const DATA_LIMIT_EXCEEDED = 'States.DataLimitExceeded';
+
+/** Size of a payload as Step Functions counts it: its JSON text in UTF-8. */
+export function payloadBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+}
+
+/** Ends an execution with States.DataLimitExceeded, past the definition's catchers. */
+type DataLimitGuard = (cause: string) => void;
+
 export function runExecution(
   record: ExecutionRecord,
   stateMachine: PreparedStateMachine,
@@ -75,10 +96,24 @@ export function runExecution(
     onChange: settings.onChange,
   });
   const input = JSON.parse(record.input) as JsonValue;
+  // aws-local-stepfunctions has no payload limit. The library would let a Catch take an error thrown
+  // here, so the guard aborts the run instead (nothing else of it runs) and the recorder writes the
+  // abort as ExecutionFailed States.DataLimitExceeded.
+  const exceeded: DataLimitGuard = (cause) => {
+    if (aborted.signal.aborted || recorder.outcome) return;
+    recorder.failTerminally(DATA_LIMIT_EXCEEDED, cause);
+    run.abort();
+    aborted.abort();
+  };
   const run = stateMachine.machine.run(input, {
     overrides: {
       ...stateMachine.overrides,
-      taskResourceLocalHandlers: bindTaskHandlers(stateMachine.taskHandlers, recorder, aborted.signal),
+      taskResourceLocalHandlers: bindTaskHandlers(
+        stateMachine.taskHandlers,
+        recorder,
+        aborted.signal,
+        exceeded,
+      ),
     },
     // Without Execution.Id / Name, `$$.Execution.Id` fails: the library only fills Input and StartTime.
     context: {
@@ -94,7 +129,17 @@ export function runExecution(
   });
 
   const consumed = (async () => {
-    for await (const event of run.eventLogs) recorder.record(event);
+    for await (const event of run.eventLogs) {
+      // A state's output (after ResultSelector, ResultPath, OutputPath) is only seen here, in the log.
+      // Task handlers wait until the log has reached their state (bindTaskHandlers), so an oversized
+      // output stops the execution before the next task runs.
+      if (event.type === 'StateExited' && payloadBytes(event.state.output) > MAX_PAYLOAD_BYTES) {
+        exceeded(
+          `The state/task '${event.state.name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+        );
+      }
+      recorder.record(event);
+    }
   })();
 
   const done = (async () => {
@@ -141,6 +186,7 @@ function bindTaskHandlers(
   handlers: Readonly<Record<string, TaskHandler>>,
   recorder: HistoryRecorder,
   signal: AbortSignal,
+  exceeded: DataLimitGuard,
 ): LocalHandlers {
   return Object.fromEntries(
     Object.entries(handlers).map(([stateName, handler]) => [
@@ -148,8 +194,22 @@ function bindTaskHandlers(
       async (input: JsonValue) => {
         const attempt = recorder.taskCalled(stateName, input);
         try {
+          // Until the log has caught up with this state, the previous state's output is unchecked.
+          await untilAborted(attempt.logged, signal);
           if (signal.aborted) throw executionAborted();
+          if (payloadBytes(input) > MAX_PAYLOAD_BYTES) {
+            exceeded(
+              `The state/task '${stateName}' has an input with a size exceeding the maximum number of bytes service limit.`,
+            );
+            throw executionAborted();
+          }
           const output = toJson(await untilAborted(handler(toJson(input)), signal));
+          if (payloadBytes(output) > MAX_PAYLOAD_BYTES) {
+            exceeded(
+              `The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+            );
+            throw executionAborted();
+          }
           finish(attempt, true, output);
           return output;
         } catch (error) {

@@ -70,11 +70,23 @@ export interface TaskAttempt {
   output?: unknown;
   /** Its Scheduled and Started events are in the history. */
   scheduledWritten: boolean;
+  /**
+   * Settles when the history has reached this attempt's state (its Scheduled event is written), so
+   * every event before it (the previous state's output included) has been seen.
+   */
+  readonly logged: Promise<void>;
+  readonly markLogged: () => void;
   /** Its outcome is in the history (or it was abandoned with its state). */
   consumed: boolean;
 }
 
 const NOT_TRUNCATED = { truncated: false } as const;
+const FINAL_EVENTS = new Set([
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+  'ExecutionAborted',
+  'ExecutionTimeout',
+]);
 const ABORTABLE_TYPES = new Set(['Task', 'Wait', 'Parallel', 'Map']);
 
 export interface HistoryRecorderOptions {
@@ -98,17 +110,24 @@ export class HistoryRecorder {
   private lastFailedState?: string;
   private lastTimestamp = 0;
   private stopReason: { error?: string; cause?: string } = {};
+  private terminal?: { error: string; cause: string };
 
   constructor(private readonly options: HistoryRecorderOptions) {}
 
   /** The wrapper calls this when the library invokes a Task's handler. */
   taskCalled(stateName: string, input: unknown): TaskAttempt {
+    let markLogged = () => {};
+    const logged = new Promise<void>((resolve) => {
+      markLogged = resolve;
+    });
     const attempt: TaskAttempt = {
       stateName,
       input,
       startedAt: Date.now(),
       scheduledWritten: false,
       consumed: false,
+      logged,
+      markLogged,
     };
     this.attempts.push(attempt);
     if (this.awaitingCall.delete(stateName)) this.writeScheduled(attempt);
@@ -120,7 +139,23 @@ export class HistoryRecorder {
     this.stopReason = { error, cause };
   }
 
+  /**
+   * The execution fails with this error whatever the library reports next (States.DataLimitExceeded,
+   * which no Catch takes): the library is aborted, and its last event is written as ExecutionFailed.
+   * Events in between (states the abort cut short) are left out of the history.
+   */
+  failTerminally(error: string, cause: string): void {
+    this.terminal ??= { error, cause };
+  }
+
   record(event: LibraryEvent): void {
+    if (this.terminal) {
+      if (this.outcome || !FINAL_EVENTS.has(event.type)) return;
+      const { error, cause } = this.terminal;
+      this.append('ExecutionFailed', event.timestamp, { executionFailedEventDetails: { error, cause } });
+      this.outcome = { status: 'FAILED', timestamp: this.lastTimestamp, error, cause };
+      return;
+    }
     switch (event.type) {
       case 'ExecutionStarted':
         this.append('ExecutionStarted', event.timestamp, {
@@ -216,8 +251,11 @@ export class HistoryRecorder {
    * Closes the history when the library's result settled without a last event (not seen with
    * 3.0.0; kept so an execution can never stay RUNNING).
    */
-  finishWithoutEvent(outcome: Omit<ExecutionOutcome, 'timestamp'>): void {
+  finishWithoutEvent(result: Omit<ExecutionOutcome, 'timestamp'>): void {
     const timestamp = Date.now();
+    const outcome: Omit<ExecutionOutcome, 'timestamp'> = this.terminal
+      ? { status: 'FAILED', ...this.terminal }
+      : result;
     const { status, output, error, cause } = outcome;
     if (status === 'SUCCEEDED') {
       this.append('ExecutionSucceeded', timestamp, {
@@ -318,6 +356,7 @@ export class HistoryRecorder {
   private writeScheduled(attempt: TaskAttempt): void {
     if (attempt.scheduledWritten) return;
     attempt.scheduledWritten = true;
+    attempt.markLogged();
     const state = this.options.states.get(attempt.stateName);
     const resource = classifyTaskResource(state?.Resource ?? '');
     const timeoutInSeconds = state?.TimeoutSeconds;

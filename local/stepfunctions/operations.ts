@@ -64,6 +64,9 @@ export interface ExecutionDescription {
 
 type Request = Record<string, unknown>;
 
+/** Told when an execution closes (SUCCEEDED, FAILED, TIMED_OUT, ABORTED); see setStatusListener. */
+export type StatusListener = (execution: ExecutionDescription) => void;
+
 const STATE_MACHINE_ARN =
   /^arn:[\w-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/;
 const EXECUTION_ARN =
@@ -86,6 +89,8 @@ export class StepFunctionsService {
   private readonly file?: ExecutionsFile;
   private readonly region: string;
   private seq = 0;
+  private statusListener?: StatusListener;
+  private pendingCount = 0;
 
   constructor(settings: StepFunctionsSettings) {
     this.region = settings.region;
@@ -95,6 +100,7 @@ export class StepFunctionsService {
     if (settings.persistPath) {
       for (const record of readExecutions(settings.persistPath)) {
         if (record.status === 'RUNNING') abortInterrupted(record);
+        if (record.statusEventPending) this.pendingCount++;
         this.executions.set(record.executionArn, record);
         this.seq = Math.max(this.seq, record.seq + 1);
       }
@@ -128,18 +134,40 @@ export class StepFunctionsService {
     return this.sortedExecutions()
       .filter((r) => !filter.stateMachineArn || r.stateMachineArn === filter.stateMachineArn)
       .filter((r) => !filter.status || r.status === filter.status)
-      .map((r) => ({
-        executionArn: r.executionArn,
-        stateMachineArn: r.stateMachineArn,
-        name: r.name,
-        status: r.status,
-        startDate: new Date(r.startDate),
-        stopDate: r.stopDate === undefined ? undefined : new Date(r.stopDate),
-        input: r.input,
-        output: r.output,
-        error: r.error,
-        cause: r.cause,
-      }));
+      .map(describeRecord);
+  }
+
+  /**
+   * Who hears of closed executions (the local cloud's EventBridge). Executions that closed while no one
+   * listened (while the cloud started, or aborted as it stopped, or RUNNING when it last stopped) are
+   * handed over now, oldest first; `undefined` stops listening.
+   */
+  setStatusListener(listener: StatusListener | undefined): void {
+    this.statusListener = listener;
+    if (!listener || this.pendingCount === 0) return;
+    for (const record of this.sortedExecutions().reverse()) {
+      if (record.statusEventPending) this.announce(record);
+    }
+  }
+
+  private announce(record: ExecutionRecord): void {
+    const listener = this.statusListener;
+    if (!record.statusEventPending) {
+      record.statusEventPending = true;
+      this.pendingCount++;
+    }
+    if (listener) {
+      record.statusEventPending = undefined;
+      this.pendingCount--;
+      try {
+        listener(describeRecord(record));
+      } catch (error) {
+        console.error(
+          `[stepfunctions] status listener failed for ${record.executionArn}: ${(error as Error).stack}`,
+        );
+      }
+    }
+    this.file?.markDirty(record);
   }
 
   /** Resolves when no execution is running and the persistence file (if any) is up to date. */
@@ -199,7 +227,10 @@ export class StepFunctionsService {
     const onChange = () => this.file?.markDirty(record);
     const execution = runExecution(record, stateMachine, { region: this.region, onChange });
     this.running.set(executionArn, execution);
-    void execution.done.then(() => this.running.delete(executionArn));
+    void execution.done.then(() => {
+      this.running.delete(executionArn);
+      this.announce(record);
+    });
     onChange();
     return { executionArn, startDate: seconds(record.startDate) };
   }
@@ -360,7 +391,25 @@ function prepareStateMachine(
   };
 }
 
-/** An execution that was RUNNING when the local cloud stopped cannot resume: it ends ABORTED. */
+function describeRecord(r: ExecutionRecord): ExecutionDescription {
+  return {
+    executionArn: r.executionArn,
+    stateMachineArn: r.stateMachineArn,
+    name: r.name,
+    status: r.status,
+    startDate: new Date(r.startDate),
+    stopDate: r.stopDate === undefined ? undefined : new Date(r.stopDate),
+    input: r.input,
+    output: r.output,
+    error: r.error,
+    cause: r.cause,
+  };
+}
+
+/**
+ * An execution that was RUNNING when the local cloud stopped cannot resume: it ends ABORTED, and its
+ * status-change event is sent once someone listens.
+ */
 function abortInterrupted(record: ExecutionRecord): void {
   const now = Date.now();
   const cause = 'The local cloud stopped while this execution was running';
@@ -372,7 +421,7 @@ function abortInterrupted(record: ExecutionRecord): void {
     type: 'ExecutionAborted',
     executionAbortedEventDetails: { cause },
   });
-  Object.assign(record, { status: 'ABORTED', stopDate: now, cause });
+  Object.assign(record, { status: 'ABORTED', stopDate: now, cause, statusEventPending: true });
 }
 
 function wireEvent(event: HistoryEventRecord, includeData: boolean): Record<string, unknown> {

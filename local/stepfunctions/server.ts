@@ -12,12 +12,17 @@ import type { AddressInfo } from 'node:net';
 import { assertLoopbackHost, LOOPBACK_HOST } from '../ports';
 import { apiErrors, SfnApiError } from './errors';
 import type { ExecutionStatus } from './history';
-import { type ExecutionDescription, StepFunctionsService, type StepFunctionsSettings } from './operations';
+import {
+  type ExecutionDescription,
+  type StatusListener,
+  StepFunctionsService,
+  type StepFunctionsSettings,
+} from './operations';
 
 export type { TaskHandler } from './executions';
 export type { ExecutionStatus } from './history';
 export { type InvokeFunction, lambdaTaskHandlers } from './lambda-tasks';
-export type { ExecutionDescription, LocalStateMachine } from './operations';
+export type { ExecutionDescription, LocalStateMachine, StatusListener } from './operations';
 
 export interface StepFunctionsOptions extends StepFunctionsSettings {
   /** A loopback address; anything else is refused. @default '127.0.0.1' */
@@ -34,6 +39,11 @@ export interface LocalStepFunctions {
   waitForIdle(): Promise<void>;
   /** Executions, newest first. */
   listExecutions(filter?: { stateMachineArn?: string; status?: ExecutionStatus }): ExecutionDescription[];
+  /**
+   * Hears of every execution that closes (SUCCEEDED, FAILED, TIMED_OUT, ABORTED), including those that
+   * closed while no one listened (kept in the persistence file); `undefined` stops listening.
+   */
+  setStatusListener(listener: StatusListener | undefined): void;
   /** Stops listening, aborts running executions (ABORTED), writes the persistence file. */
   close(): Promise<void>;
 }
@@ -64,6 +74,7 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
     port,
     waitForIdle: () => service.waitForIdle(),
     listExecutions: (filter) => service.listExecutions(filter),
+    setStatusListener: (listener) => service.setStatusListener(listener),
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

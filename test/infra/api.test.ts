@@ -347,10 +347,10 @@ describe('API functions', () => {
     expect(JSON.stringify(states.Resource)).toContain(`"Ref":"${stateMachine}"`);
   });
 
-  it('lets DeletePhoto get and delete items, and delete objects under both prefixes only', () => {
+  it('lets DeletePhoto get and put items (a tombstone replaces the record), and delete objects under both prefixes only', () => {
     const statements = statementsOf(template, FUNCTIONS.deletePhoto);
     expect(withActionsLike(statements, /^dynamodb:/)).toEqual([
-      { Effect: 'Allow', Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem'], Resource: tableArn },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: tableArn },
     ]);
     expect(withActionsLike(statements, /^s3:/)).toEqual([
       {

@@ -98,7 +98,7 @@ describe('functions', () => {
     const groups = Object.entries(
       synthTemplate({ logRetentionDays: 90 }).findResources('AWS::Logs::LogGroup'),
     );
-    expect(groups.length).toBe(12); // nine functions, the state machine, the API access log, the site deployment
+    expect(groups.length).toBe(13); // ten functions, the state machine, the API access log, the site deployment
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(90);
   });
 
@@ -181,11 +181,18 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('lets GenerateThumbnail read Incoming/ and write only Thumbnails/', () => {
+  it('lets GenerateThumbnail read Incoming/ and write (and take back) only Thumbnails/', () => {
     expect(s3Statements(FUNCTIONS.generateThumbnail)).toEqual([
       { Effect: 'Allow', Action: 's3:GetObject', Resource: objectsUnder('Incoming/') },
-      { Effect: 'Allow', Action: 's3:PutObject', Resource: objectsUnder('Thumbnails/') },
+      { Effect: 'Allow', Action: ['s3:DeleteObject', 's3:PutObject'], Resource: objectsUnder('Thumbnails/') },
     ]);
+  });
+
+  it('lets GenerateThumbnail only get items of the metadata table (was the photo deleted meanwhile?)', () => {
+    const statements = statementsOf(template, FUNCTIONS.generateThumbnail).filter((s) =>
+      actionsOf([s]).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(statements).toEqual([{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: tableArn }]);
   });
 
   it('lets DetectLabels read Incoming/ and call only rekognition:DetectLabels', () => {

@@ -16,6 +16,7 @@ const fn = (prefix: string) => functionArn(logicalId(template, 'AWS::Lambda::Fun
 const DETERMINISTIC_ERRORS = [
   'CorruptImage',
   'ImageTooLarge',
+  'PayloadTooLarge',
   'InvalidInput',
   'NotSupportedImageType',
   'States.ALL',

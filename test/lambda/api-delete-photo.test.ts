@@ -1,68 +1,154 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type DeletePhotoDeps, deletePhoto } from '../../lambda/delete-photo/delete-photo';
+import { findOwnPhoto } from '../../lambda/shared/http';
+import type { PhotoTombstone } from '../../lambda/shared/model';
 import { apiEvent, BUCKET, bodyOf, clients, photoRecord, TABLE } from './api-helpers';
 import { FakeTable, silentLog } from './helpers';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 const s3Mock = mockClient(S3Client);
 
+const NOW = '2025-03-01T10:00:30.000Z';
+const NOW_SECONDS = Date.parse(NOW) / 1000;
+
 function del(photoId: string, sub: string | null = 'user-1') {
   return apiEvent({ routeKey: 'DELETE /photos/{photoId}', pathParameters: { photoId }, sub });
 }
 
-const deletedKeys = () => s3Mock.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input);
+const deletedKeys = () => s3Mock.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input.Key);
 
 describe('delete-photo', () => {
   let deps: DeletePhotoDeps;
   let table: FakeTable;
+  /** Every S3 delete and table write, in order. */
+  let steps: string[];
 
   beforeEach(() => {
     dynamoMock.reset();
     s3Mock.reset();
     table = new FakeTable(dynamoMock);
-    dynamoMock.on(DeleteCommand).callsFake(async (input) => {
-      if (!table.get(input.Key)) {
+    steps = [];
+    s3Mock.on(DeleteObjectCommand).callsFake(async (input) => {
+      steps.push(`delete ${input.Key}`);
+      return {};
+    });
+    table.put(photoRecord({ photoId: 'p1' }));
+    table.put(photoRecord({ owner: 'user-2', photoId: 'theirs' }));
+    const { dynamo, s3 } = clients();
+    deps = { dynamo, s3, tableName: TABLE, bucket: BUCKET, log: silentLog(), now: () => new Date(NOW) };
+  });
+
+  /** Records the tombstone put among the S3 deletes, applying it as DynamoDB would (attribute_exists). */
+  function traceTombstone() {
+    dynamoMock.on(PutCommand).callsFake(async (input) => {
+      steps.push(`tombstone ${input.Item.photoId}`);
+      if (!table.get(input.Item)) {
         throw new ConditionalCheckFailedException({
           message: 'The conditional request failed',
           $metadata: {},
         });
       }
-      table.items.delete(`${input.Key.owner}\u0000${input.Key.photoId}`);
+      table.put(input.Item);
       return {};
     });
-    s3Mock.on(DeleteObjectCommand).resolves({});
-    table.put(photoRecord({ photoId: 'p1' }));
-    table.put(photoRecord({ owner: 'user-2', photoId: 'theirs' }));
-    const { dynamo, s3 } = clients();
-    deps = { dynamo, s3, tableName: TABLE, bucket: BUCKET, log: silentLog() };
-  });
+  }
 
-  it('removes the original, the thumbnail and the record, and answers 204', async () => {
+  it('deletes the original, replaces the record with a tombstone, then deletes the thumbnails; 204', async () => {
+    // Prepare
+    traceTombstone();
+
+    // Act
     const response = await deletePhoto(del('p1'), deps);
 
+    // Assess
     expect(response).toEqual({ statusCode: 204 });
-    expect(deletedKeys()).toEqual([
-      { Bucket: BUCKET, Key: 'Incoming/user-1/p1.jpg' },
-      { Bucket: BUCKET, Key: 'Thumbnails/user-1/p1.jpg' },
+    expect(steps).toEqual([
+      'delete Incoming/user-1/p1.jpg',
+      'tombstone p1',
+      'delete Thumbnails/user-1/p1.jpg',
+      'delete Thumbnails/user-1/p1.png',
     ]);
-    expect(dynamoMock.commandCalls(DeleteCommand)[0].args[0].input).toEqual({
+    expect(table.get({ owner: 'user-1', photoId: 'p1' })).toEqual<PhotoTombstone>({
+      owner: 'user-1',
+      photoId: 'p1',
+      status: 'DELETED',
+      bucket: BUCKET,
+      originalKey: 'Incoming/user-1/p1.jpg',
+      executionName: 'p1-0123456789abcdef',
+      deletedAt: NOW,
+      expiresAt: NOW_SECONDS + 15 * 24 * 60 * 60,
+    });
+  });
+
+  it('writes the tombstone only over an existing item, and without uploadedAt (never listed)', async () => {
+    await deletePhoto(del('p1'), deps);
+
+    const put = dynamoMock.commandCalls(PutCommand)[0].args[0].input;
+    expect(put).toMatchObject({
       TableName: TABLE,
-      Key: { owner: 'user-1', photoId: 'p1' },
       ConditionExpression: 'attribute_exists(#photoId)',
       ExpressionAttributeNames: { '#photoId': 'photoId' },
     });
-    expect(table.get({ owner: 'user-1', photoId: 'p1' })).toBeUndefined();
+    expect(put.Item).not.toHaveProperty('uploadedAt');
+    expect(put.Item).not.toHaveProperty('metadata');
   });
 
-  it('removes only the original when there is no thumbnail', async () => {
-    table.put(photoRecord({ photoId: 'p2', status: 'REJECTED', thumbnail: null }));
+  it('deletes the thumbnail of a PROCESSING photo whose record does not know it yet', async () => {
+    table.put(photoRecord({ photoId: 'p2', status: 'PROCESSING', thumbnail: null, labels: [], tags: [] }));
 
     expect((await deletePhoto(del('p2'), deps)).statusCode).toBe(204);
-    expect(deletedKeys()).toEqual([{ Bucket: BUCKET, Key: 'Incoming/user-1/p2.jpg' }]);
+    expect(deletedKeys()).toEqual([
+      'Incoming/user-1/p2.jpg',
+      'Thumbnails/user-1/p2.jpg',
+      'Thumbnails/user-1/p2.png',
+    ]);
+    expect(table.get({ owner: 'user-1', photoId: 'p2' })).toMatchObject({ status: 'DELETED' });
+  });
+
+  it('deletes a thumbnail key the record names even when it is not the derived one', async () => {
+    table.put(
+      photoRecord({
+        photoId: 'p3',
+        thumbnail: { key: 'Thumbnails/old/p3.jpg', width: 1, height: 1, format: 'jpeg', sizeBytes: 1 },
+      }),
+    );
+
+    await deletePhoto(del('p3'), deps);
+
+    expect(deletedKeys()).toContain('Thumbnails/old/p3.jpg');
+    expect(deletedKeys()).toContain('Thumbnails/user-1/p3.png');
+  });
+
+  it('fails with 404 for a photo already deleted (a tombstone), after deleting its objects again', async () => {
+    await deletePhoto(del('p1'), deps);
+    s3Mock.resetHistory();
+    dynamoMock.resetHistory();
+
+    const response = await deletePhoto(del('p1'), deps);
+
+    expect(response.statusCode).toBe(404);
+    expect(bodyOf(response).message).toBe('No photo p1');
+    expect(deletedKeys()).toEqual([
+      'Incoming/user-1/p1.jpg',
+      'Thumbnails/user-1/p1.jpg',
+      'Thumbnails/user-1/p1.png',
+    ]);
+    expect(dynamoMock.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('answers 204 when a concurrent delete removed the item before the tombstone', async () => {
+    traceTombstone();
+    s3Mock.on(DeleteObjectCommand, { Key: 'Incoming/user-1/p1.jpg' }).callsFake(async () => {
+      table.items.delete('user-1\u0000p1');
+      return {};
+    });
+
+    expect((await deletePhoto(del('p1'), deps)).statusCode).toBe(204);
+    expect(table.get({ owner: 'user-1', photoId: 'p1' })).toBeUndefined();
   });
 
   it("fails with 404 for another user's photo and touches nothing", async () => {
@@ -71,8 +157,8 @@ describe('delete-photo', () => {
     expect(response.statusCode).toBe(404);
     expect(bodyOf(response).message).toBe('No photo theirs');
     expect(s3Mock.calls()).toHaveLength(0);
-    expect(dynamoMock.commandCalls(DeleteCommand)).toHaveLength(0);
-    expect(table.get({ owner: 'user-2', photoId: 'theirs' })).toBeDefined();
+    expect(dynamoMock.commandCalls(PutCommand)).toHaveLength(0);
+    expect(table.get({ owner: 'user-2', photoId: 'theirs' })).toMatchObject({ status: 'READY' });
   });
 
   it('fails with 404 for a photo that does not exist', async () => {
@@ -80,27 +166,18 @@ describe('delete-photo', () => {
 
     expect(response.statusCode).toBe(404);
     expect(bodyOf(response).message).toBe('No photo nope');
+    expect(table.get({ owner: 'user-1', photoId: 'nope' })).toBeUndefined();
   });
 
-  it('answers 204 when a concurrent delete removed the record first', async () => {
-    dynamoMock
-      .on(DeleteCommand)
-      .rejects(
-        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
-      );
-
-    expect((await deletePhoto(del('p1'), deps)).statusCode).toBe(204);
-  });
-
-  it('keeps the record when an object cannot be deleted, so the delete can be retried', async () => {
+  it('keeps the record when the original cannot be deleted, so the delete can be retried', async () => {
     s3Mock.on(DeleteObjectCommand).rejects(new Error('SlowDown'));
 
     const response = await deletePhoto(del('p1'), deps);
 
     expect(response.statusCode).toBe(500);
     expect(bodyOf(response).message).toBe('Something went wrong on our side; try again.');
-    expect(dynamoMock.commandCalls(DeleteCommand)).toHaveLength(0);
-    expect(table.get({ owner: 'user-1', photoId: 'p1' })).toBeDefined();
+    expect(dynamoMock.commandCalls(PutCommand)).toHaveLength(0);
+    expect(table.get({ owner: 'user-1', photoId: 'p1' })).toMatchObject({ status: 'READY' });
   });
 
   it('fails with 400 for a malformed photoId', async () => {
@@ -115,5 +192,14 @@ describe('delete-photo', () => {
 
     expect(response.statusCode).toBe(401);
     expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it('makes the photo routes answer 404 for a tombstone', async () => {
+    await deletePhoto(del('p1'), deps);
+
+    await expect(findOwnPhoto(deps.dynamo, TABLE, 'user-1', 'p1')).rejects.toMatchObject({
+      statusCode: 404,
+      message: 'No photo p1',
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import sharp from 'sharp';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -7,9 +7,11 @@ import {
   extractMetadata,
   jpegHeaderLength,
 } from '../../lambda/extract-metadata/extract-metadata';
-import { ObjectNotFound } from '../../lambda/shared/errors';
+import { MAX_TEXT_LENGTH } from '../../lambda/shared/bounds';
+import { ImageTooLarge, ObjectNotFound } from '../../lambda/shared/errors';
 import { displayedSize, sharpFormatOf } from '../local/fixtures';
 import { exiftoolTruth, fixture, type RangeRead, serveObjects, silentLog } from './helpers';
+import { smallJpeg, tiffWithMake, tinySegmentsJpeg } from './hostile-files';
 
 // The EXIF reader, with a switch to make it throw (its ESM export cannot be spied on).
 const exifrFailure = vi.hoisted(() => ({ error: undefined as Error | undefined }));
@@ -173,8 +175,9 @@ describe('extractMetadata', () => {
     });
     expect(frameHeaderEnd).toBeGreaterThan(3 * 65_537);
     expect(bytesRead).toBeGreaterThanOrEqual(frameHeaderEnd);
-    expect(bytesRead).toBeLessThanOrEqual(frameHeaderEnd + 16_384 + 4);
-    expect(reads.length).toBeLessThanOrEqual(5);
+    // One more read, growing what is held fourfold (64 KiB → 256 KiB): never one read per segment.
+    expect(reads).toHaveLength(2);
+    expect(bytesRead).toBe(4 * HEAD);
     expect(reads.map((r) => r.range?.split('-')[0])).toEqual([
       'bytes=0',
       ...reads.slice(1).map((_, i) => `bytes=${reads.slice(0, i + 1).reduce((s, r) => s + r.bytes, 0)}`),
@@ -322,6 +325,139 @@ describe('extractMetadata', () => {
     expect(metadata.gps?.latitude).toBeCloseTo(-(33 + 51 / 60 + 21.96 / 3600), 9);
     expect(metadata.gps?.longitude).toBeCloseTo(-(70 + 40 / 60), 9);
     expect(metadata.gps?.altitude).toBe(-423.5);
+  });
+});
+
+describe('extractMetadata on hostile uploads', () => {
+  const MiB = 1024 * 1024;
+  beforeEach(() => {
+    s3Mock.reset();
+    exifrFailure.error = undefined;
+  });
+
+  const run = async (bytes: Uint8Array, settings?: Parameters<typeof extractMetadata>[3]) => {
+    const reads = serveObjects(s3Mock, { k: bytes });
+    const started = performance.now();
+    const result = await extractMetadata(s3, { bucket: 'photos', key: 'k' }, silentLog(), settings).then(
+      (metadata) => ({ metadata, error: undefined }),
+      (error: unknown) => ({ metadata: undefined, error }),
+    );
+    const ms = performance.now() - started;
+    return { ...result, reads, ms, bytesRead: reads.reduce((sum, read) => sum + read.bytes, 0) };
+  };
+
+  /**
+   * Each read starts where the previous one ended and at least doubles what is held, or reads up to
+   * `end` (the object's end or the byte budget).
+   */
+  const expectGeometricReads = (reads: RangeRead[], end: number) => {
+    let held = 0;
+    for (const read of reads) {
+      expect(read.range?.startsWith(`bytes=${held}-`), read.range).toBe(true);
+      if (held > 0 && held + read.bytes < end) expect(read.bytes).toBeGreaterThanOrEqual(held);
+      held += read.bytes;
+    }
+  };
+
+  it('returns format null and size 0 at once when the server answers 206 "bytes 0-0/0" and never sends the promised byte', async () => {
+    // Prepare: s3rver's answer to a range on an empty object; reading its body would wait until the
+    // function times out (the empty upload that ended FAILED "Task timed out after 30.00 seconds").
+    const destroy = vi.fn();
+    s3Mock.on(GetObjectCommand).resolves({
+      ContentRange: 'bytes 0-0/0',
+      ContentLength: 1,
+      Body: { transformToByteArray: () => new Promise(() => {}), destroy } as never,
+    });
+
+    // Act
+    const metadata = await extractMetadata(s3, { bucket: 'photos', key: 'empty.jpg' }, silentLog());
+
+    // Assess
+    expect(metadata).toMatchObject({ format: null, width: null, sizeBytes: 0 });
+    expect(destroy).toHaveBeenCalled();
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(1);
+  });
+
+  it('reads a 4 MiB JPEG header of a million tiny segments in a handful of geometric reads', async () => {
+    // Prepare: a real 64 × 48 JPEG behind 4 MiB of 4-byte APP15 segments.
+    const bytes = tinySegmentsJpeg(await smallJpeg(64, 48), 4 * MiB);
+
+    // Act
+    const { metadata, error, reads, ms, bytesRead } = await run(bytes);
+
+    // Assess
+    console.log(
+      `4 MiB of tiny JPEG segments: ${reads.length} ranged GETs, ${bytesRead} bytes, ${ms.toFixed(0)} ms`,
+    );
+    expect(error).toBeUndefined();
+    expect(metadata).toMatchObject({ format: 'jpeg', width: 64, height: 48, sizeBytes: bytes.length });
+    expect(reads.length).toBeLessThanOrEqual(6);
+    expectGeometricReads(reads, bytes.length);
+    expect(bytesRead).toBe(bytes.length);
+    expect(ms).toBeLessThan(3000);
+  });
+
+  it('fails with ImageTooLarge when a JPEG header goes on past the 8 MiB budget, reading no more than that', async () => {
+    // Prepare
+    const bytes = tinySegmentsJpeg(await smallJpeg(), 9 * MiB);
+
+    // Act
+    const { error, reads, ms, bytesRead } = await run(bytes);
+
+    // Assess
+    console.log(
+      `9 MiB of tiny JPEG segments: ${reads.length} ranged GETs, ${bytesRead} bytes, ${ms.toFixed(0)} ms`,
+    );
+    expect(error).toBeInstanceOf(ImageTooLarge);
+    expect(error).toMatchObject({
+      name: 'ImageTooLarge',
+      message: expect.stringMatching(/^The image's header is larger than 8 MiB/),
+    });
+    expect(reads.length).toBeLessThanOrEqual(6);
+    expectGeometricReads(reads, 8 * MiB);
+    expect(bytesRead).toBe(8 * MiB);
+    expect(ms).toBeLessThan(3000);
+  });
+
+  it('keeps to a smaller header budget when configured', async () => {
+    const bytes = tinySegmentsJpeg(await smallJpeg(), 2 * MiB);
+
+    const { error, bytesRead } = await run(bytes, { maxHeaderBytes: MiB });
+
+    expect(error).toMatchObject({
+      name: 'ImageTooLarge',
+      message: expect.stringContaining('larger than 1 MiB'),
+    });
+    expect(bytesRead).toBe(MiB);
+  });
+
+  it('lets sharp decide on a JPEG that ends inside its header, without reading past the end', async () => {
+    const bytes = tinySegmentsJpeg(await smallJpeg(), MiB).subarray(0, 700_000);
+
+    const { metadata, error, bytesRead } = await run(bytes);
+
+    expect(error).toBeUndefined();
+    expect(metadata?.format).toBeNull();
+    expect(bytesRead).toBe(bytes.length);
+  });
+
+  it('caps a TIFF Make of 1,000,000 characters to a short clean text, keeping the metadata small', async () => {
+    // Prepare: a 1 MB TIFF whose Make fills it, its directory at the end: it is read whole.
+    const bytes = tiffWithMake(`Hostile\u0007 ${'M'.repeat(1_000_000)}`);
+
+    // Act
+    const { metadata, error, reads, ms } = await run(bytes);
+
+    // Assess
+    console.log(
+      `TIFF with a 1,000,000-character Make: ${reads.length} ranged GETs, ${JSON.stringify(metadata).length} bytes of metadata, ${ms.toFixed(0)} ms`,
+    );
+    expect(error).toBeUndefined();
+    expect(JSON.stringify(metadata).length).toBeLessThan(1024);
+    expect(metadata).toMatchObject({ format: 'tiff', width: 16, height: 16, sizeBytes: bytes.length });
+    expect(metadata?.make).toHaveLength(MAX_TEXT_LENGTH);
+    expect(metadata?.make).toMatch(/^Hostile +M+…$/);
+    expect(JSON.stringify(metadata).length).toBeLessThan(1024);
   });
 });
 

@@ -1,5 +1,7 @@
 import { crc32, deflateSync } from 'node:zlib';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import sharp from 'sharp';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +21,11 @@ const settings: ThumbnailSettings = {
 };
 const s3Mock = mockClient(S3Client);
 const s3 = new S3Client({ region: 'eu-west-1' });
+const dynamoMock = mockClient(DynamoDBDocumentClient);
+const records = {
+  dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })),
+  tableName: 'ImageMetadata',
+};
 
 /** Mean absolute difference per channel (0-255) of two images scaled to the same size. */
 async function meanAbsDifference(a: Buffer, b: Buffer): Promise<number> {
@@ -163,6 +170,9 @@ describe('renderThumbnail', () => {
 describe('generateThumbnail', () => {
   beforeEach(() => {
     s3Mock.reset();
+    dynamoMock.reset();
+    // The photo's record, read after the thumbnail is written: still there.
+    dynamoMock.on(GetCommand).resolves({ Item: { status: 'PROCESSING' } });
   });
 
   it('writes a JPEG under Thumbnails/<owner>/<photoId>.jpg and describes it', async () => {
@@ -175,6 +185,7 @@ describe('generateThumbnail', () => {
       s3,
       { bucket: 'photos', key: 'Incoming/alice/p1.jpg', owner: 'alice', photoId: 'p1' },
       settings,
+      records,
     );
 
     // Assess
@@ -206,6 +217,7 @@ describe('generateThumbnail', () => {
       s3,
       { bucket: 'b', key: 'Incoming/a.png', owner: 'shared', photoId: 'a' },
       settings,
+      records,
     );
 
     expect(result).toMatchObject({ key: 'Thumbnails/shared/a.png', format: 'png' });
@@ -219,6 +231,7 @@ describe('generateThumbnail', () => {
       s3,
       { bucket: 'b', key: 'Incoming/x.jpg', owner: 'o', photoId: 'x' },
       settings,
+      records,
     );
 
     await expect(generation).rejects.toThrow(ObjectNotFound);
@@ -232,11 +245,55 @@ describe('generateThumbnail', () => {
       s3,
       { bucket: 'b', key: 'k', owner: 'o', photoId: 'x' },
       { ...settings, maxObjectBytes: 1024 },
+      records,
     );
 
     await expect(generation).rejects.toMatchObject({
       name: 'ImageTooLarge',
       message: expect.stringContaining('MB limit'),
+    });
+  });
+
+  describe('when the photo is deleted while its thumbnail is made', () => {
+    const photo = { bucket: 'photos', key: 'Incoming/alice/p1.jpg', owner: 'alice', photoId: 'p1' };
+
+    beforeEach(() => {
+      serveObjects(s3Mock, { 'Incoming/alice/p1.jpg': fixture('photos/phone-jolla.jpg') });
+      s3Mock.on(PutObjectCommand).resolves({});
+      s3Mock.on(DeleteObjectCommand).resolves({});
+    });
+
+    it.each([
+      ['the record is a tombstone', { Item: { status: 'DELETED' } }],
+      ['the record is gone', { Item: undefined }],
+    ])('takes its thumbnail back and fails with ObjectNotFound when %s', async (_, answer) => {
+      // Prepare
+      dynamoMock.on(GetCommand).resolves(answer);
+
+      // Act
+      const generation = generateThumbnail(s3, photo, settings, records);
+
+      // Assess
+      await expect(generation).rejects.toMatchObject({
+        name: 'ObjectNotFound',
+        message: 'The photo p1 was deleted while it was being processed; its thumbnail was removed.',
+      });
+      expect(s3Mock.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([
+        { Bucket: 'photos', Key: 'Thumbnails/alice/p1.jpg' },
+      ]);
+    });
+
+    it('reads the record consistently, after the thumbnail is written', async () => {
+      await generateThumbnail(s3, photo, settings, records);
+
+      const get = dynamoMock.commandCalls(GetCommand)[0];
+      expect(get.args[0].input).toMatchObject({
+        TableName: 'ImageMetadata',
+        Key: { owner: 'alice', photoId: 'p1' },
+        ConsistentRead: true,
+      });
+      expect(get.calledAfter(s3Mock.commandCalls(PutObjectCommand)[0])).toBe(true);
+      expect(s3Mock.commandCalls(DeleteObjectCommand)).toHaveLength(0);
     });
   });
 });

@@ -30,6 +30,7 @@ describe('handlers', () => {
     ['generate-thumbnail', 'THUMBNAIL_MAX_WIDTH'],
     ['generate-thumbnail', 'THUMBNAIL_MAX_HEIGHT'],
     ['generate-thumbnail', 'MAX_IMAGE_PIXELS'],
+    ['generate-thumbnail', 'TABLE_NAME'],
     ['record-photo', 'TABLE_NAME'],
   ])('%s fails at start-up when %s is missing', async (folder, variable) => {
     vi.stubEnv(variable, undefined);

@@ -98,7 +98,7 @@ type Item = Record<string, unknown>;
 /**
  * An in-memory table behind a mocked DynamoDBDocumentClient. It evaluates the condition and update
  * expressions the handlers send (the subset they use: attribute_exists / attribute_not_exists,
- * = and <>, AND, OR, parentheses; SET a = :v, ...), so a wrong attribute name or condition fails a
+ * =, <> and <, AND, OR, parentheses; SET a = :v, ...), so a wrong attribute name or condition fails a
  * test instead of passing silently.
  */
 export class FakeTable {
@@ -178,7 +178,7 @@ function evaluate(
   value: (token: string) => unknown,
   item: Item | undefined,
 ): boolean {
-  const tokens = expression.match(/\(|\)|<>|=|[A-Za-z_]+\(|[#:]?[A-Za-z0-9_]+/g) ?? [];
+  const tokens = expression.match(/\(|\)|<>|<|=|[A-Za-z_]+\(|[#:]?[A-Za-z0-9_]+/g) ?? [];
   let pos = 0;
   const next = () => tokens[pos++];
   const operand = (token: string) => (token.startsWith(':') ? value(token) : item?.[name(token)]);
@@ -202,6 +202,7 @@ function evaluate(
     const equal = JSON.stringify(left) === JSON.stringify(operand(right));
     if (operator === '=') return equal;
     if (operator === '<>') return !equal;
+    if (operator === '<') return (left as string | number) < (operand(right) as string | number);
     throw new Error(`FakeTable: unsupported operator ${operator} in ${expression}`);
   };
   const and = (): boolean => {

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -95,6 +95,10 @@ describe('recordPhoto', () => {
     [
       { ...metadata, format: null },
       "Not an image: the file's content is not in an image format this pipeline reads; it accepts JPEG and PNG",
+    ],
+    [
+      { ...metadata, format: null, sizeBytes: 0 },
+      'The file is empty (0 bytes): there is no image in it; this pipeline accepts JPEG and PNG',
     ],
   ])('rejected: status REJECTED with a reason for format %j', async (rejectedMetadata, reason) => {
     await recordPhoto(
@@ -243,6 +247,46 @@ describe('recordPhoto', () => {
 
     expect(outcome).toEqual({ written: false });
     expect(table.items.size).toBe(0);
+  });
+
+  it.each<RecordRequest>([
+    { action: 'metadata', photo, executionId: EXECUTION_ID, metadata },
+    { action: 'ready', photo, executionId: EXECUTION_ID, results: [{ labels: [], reason: null }, thumbnail] },
+    { action: 'rejected', photo, executionId: EXECUTION_ID, metadata, supportedFormats: ['jpeg'] },
+    { action: 'failed', photo, executionId: EXECUTION_ID, error: { Error: 'ObjectNotFound' } },
+  ])('$action: leaves the tombstone of a photo deleted while it was processing as it is', async (request) => {
+    // Prepare: what delete-photo leaves in place of the record (the same execution name).
+    const tombstone = {
+      owner: 'alice',
+      photoId: 'p1',
+      status: 'DELETED',
+      bucket: 'photo-repo',
+      originalKey: photo.key,
+      executionName: EXECUTION_NAME,
+      deletedAt: '2025-03-01T10:00:03.000Z',
+      expiresAt: 1_742_119_203,
+    };
+    table.put(tombstone);
+
+    // Act
+    const outcome = await recordPhoto(request, deps);
+
+    // Assess: quietly not written (a warning in the log, no error for anyone to see).
+    expect(outcome).toEqual({ written: false });
+    expect(stored()).toEqual(tombstone);
+  });
+
+  it('conditions every write on the record existing, belonging to this execution and PROCESSING', async () => {
+    await recordPhoto({ action: 'metadata', photo, executionId: EXECUTION_ID, metadata }, deps);
+
+    const update = dynamoMock.commandCalls(UpdateCommand)[0].args[0].input;
+    expect(update.ConditionExpression).toBe(
+      'attribute_exists(#photoId) AND #executionName = :executionName AND #status = :processing',
+    );
+    expect(update.ExpressionAttributeValues).toMatchObject({
+      ':executionName': EXECUTION_NAME,
+      ':processing': 'PROCESSING',
+    });
   });
 
   it('fails when executionId is not an execution ARN', async () => {

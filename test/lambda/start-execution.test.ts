@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, InvalidArn, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { StartExecutionFailed } from '../../lambda/shared/errors';
-import type { PhotoRecord, WorkflowInput } from '../../lambda/shared/model';
+import type { PhotoRecord, PhotoTombstone, WorkflowInput } from '../../lambda/shared/model';
 import {
   decodeS3Key,
   executionNameFor,
@@ -234,6 +234,107 @@ describe('start-execution', () => {
     const [first, second] = started();
     expect(second.name).toBe(first.name);
     expect(record('alice', 'p1')).toEqual(written);
+  });
+
+  describe('after a delete (a tombstone in place of the record)', () => {
+    /** What delete-photo leaves: the deleted record's key, execution name and the time of the delete. */
+    const tombstone = (over: Partial<PhotoTombstone> = {}): PhotoTombstone => ({
+      owner: 'alice',
+      photoId: 'p1',
+      status: 'DELETED',
+      bucket: 'photo-repo',
+      originalKey: 'Incoming/alice/p1.jpg',
+      executionName: executionNameFor({
+        bucket: 'photo-repo',
+        key: 'Incoming/alice/p1.jpg',
+        version: '0066F1A2B3C4D5E6F7',
+      }),
+      deletedAt: '2025-03-01T10:00:30.000Z',
+      expiresAt: 1_742_119_230,
+      ...over,
+    });
+
+    it('creates no record and starts nothing for the same event delivered again', async () => {
+      // Prepare
+      table.put(tombstone());
+
+      // Act
+      const outcomes = await handle([s3Record('Incoming/alice/p1.jpg')]);
+
+      // Assess
+      expect(outcomes).toEqual([
+        expect.objectContaining({ status: 'deleted', owner: 'alice', photoId: 'p1' }),
+      ]);
+      expect(started()).toEqual([]);
+      expect(table.get({ owner: 'alice', photoId: 'p1' })).toEqual(tombstone());
+    });
+
+    it('starts nothing for a late event of an older upload of the key (S3 may deliver it after the delete)', async () => {
+      table.put(tombstone());
+
+      const outcomes = await handle([
+        s3Record('Incoming/alice/p1.jpg', '0066F1A2B3C4D5E6E0', '2025-03-01T09:59:00.000Z'),
+      ]);
+
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'deleted' })]);
+      expect(started()).toEqual([]);
+      expect(table.get({ owner: 'alice', photoId: 'p1' })).toEqual(tombstone());
+    });
+
+    it('processes an upload of the key made after the delete, replacing the tombstone', async () => {
+      table.put(tombstone());
+
+      const outcomes = await handle([
+        s3Record('Incoming/alice/p1.jpg', '0066F1A2B3C4D5E6F9', '2025-03-01T10:01:00.000Z'),
+      ]);
+
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'started', photoId: 'p1' })]);
+      expect(started()).toHaveLength(1);
+      expect(record('alice', 'p1')).toMatchObject({
+        status: 'PROCESSING',
+        uploadedAt: '2025-03-01T10:01:00.000Z',
+        executionName: started()[0].name,
+      });
+      expect(record('alice', 'p1')).not.toHaveProperty('deletedAt');
+    });
+
+    it("gives another key a distinct id while a deleted photo's tombstone holds the id", async () => {
+      table.put(tombstone());
+
+      await handle([s3Record('Incoming/alice/p1.png', '0066F1A2B3C4D5E6F9', '2025-03-01T10:01:00.000Z')]);
+
+      expect(started().map((s) => s.input.photoId)).toEqual([expect.stringMatching(/^p1-[0-9a-f]{8}$/)]);
+      expect(table.get({ owner: 'alice', photoId: 'p1' })).toEqual(tombstone());
+    });
+
+    it('starts nothing when the photo is deleted between a failed put and the read', async () => {
+      // Prepare: the first delivery wrote the record; the duplicate's put fails, then the delete lands.
+      const event = s3Record('Incoming/alice/p1.jpg');
+      await handle([event]);
+      sfnMock.resetHistory();
+      dynamoMock.on(GetCommand).callsFake(async (input) => {
+        table.put(tombstone()); // the delete lands after the put failed on the live record
+        return { Item: table.get(input.Key) };
+      });
+
+      // Act
+      const outcomes = await handle([event]);
+
+      // Assess
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'deleted' })]);
+      expect(started()).toEqual([]);
+    });
+
+    it('makes the put conditional on no tombstone older than the upload', async () => {
+      await handle([s3Record('Incoming/alice/p2.jpg')]);
+
+      const put = dynamoMock.commandCalls(PutCommand)[0].args[0].input;
+      expect(put.ConditionExpression).toContain('#status = :deleted AND #deletedAt < :uploadedAt');
+      expect(put.ExpressionAttributeValues).toMatchObject({
+        ':deleted': 'DELETED',
+        ':uploadedAt': '2025-03-01T10:00:00.000Z',
+      });
+    });
   });
 
   it('counts ExecutionAlreadyExists as success', async () => {

@@ -138,7 +138,7 @@ export class ImageProcessing extends Construct {
       description: 'Starts ImageProc for every photo uploaded under Incoming/',
       settings: config.functions.startExecution,
     })
-      .bindTable(imageMetadata, ['dynamodb:PutItem', 'dynamodb:GetItem'])
+      .bindTable(imageMetadata, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'])
       .bindStartExecution(this.stateMachine);
     this.startExecution.configureAsyncInvoke({
       retryAttempts: 2,

@@ -77,6 +77,13 @@ export class ImageRecognitionStack extends Stack {
     new CfnOutput(this, 'PhotoRepoBucketName', { value: this.storage.photoRepo.bucketName });
     new CfnOutput(this, 'ImageMetadataTableName', { value: this.storage.imageMetadata.tableName });
     new CfnOutput(this, 'ImageProcStateMachineArn', { value: this.processing.stateMachine.stateMachineArn });
+    // What `npm run redrive -- --aws` reads: the dead-lettered upload events and the function to replay them.
+    new CfnOutput(this, 'StartExecutionDeadLetterQueueUrl', {
+      value: this.processing.startExecutionDeadLetters.queueUrl,
+    });
+    new CfnOutput(this, 'StartExecutionFunctionName', {
+      value: this.processing.startExecution.functionName,
+    });
     new CfnOutput(this, 'WebAppUrl', { value: this.web.url });
     new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint });
     new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });

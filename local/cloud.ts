@@ -73,6 +73,8 @@ export interface LocalCloudEndpoints {
 export interface LocalCloud {
   readonly endpoints: LocalCloudEndpoints;
   readonly dynamoEngine: DynamoEngine;
+  /** The DynamoDB server (tests use its fault injection, `unreachableFor`). */
+  readonly dynamo: LocalDynamo;
   /** Physical names of the stack's outputs (bucket, table, state machine ARN), resolved locally. */
   readonly outputs: Record<string, string>;
   readonly template: CfnTemplate;
@@ -329,6 +331,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return {
       endpoints,
       dynamoEngine: dynamo.engine,
+      dynamo,
       outputs,
       template,
       stateDir,

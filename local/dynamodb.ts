@@ -5,7 +5,8 @@
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { Server as HttpServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -19,6 +20,12 @@ export type DynamoEngine = 'DynamoDB Local' | 'dynalite';
 export interface LocalDynamo {
   url: string;
   engine: DynamoEngine;
+  /**
+   * Fault injection for tests: DynamoDB becomes unreachable for `ms` (the listener is closed and open
+   * connections are dropped, so every call fails with ECONNREFUSED or a reset), then listens again on
+   * the same port. Resolves once it listens again. dynalite only. Unused, it changes nothing.
+   */
+  unreachableFor(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,7 +61,7 @@ export async function startLocalDynamo(options: {
     engine === 'DynamoDB Local' ? await startDynamoDbLocal(options) : await startDynalite(options);
   const url = `http://${options.host}:${server.port}`;
   await createTables(url, options.tables);
-  return { url, engine, close: server.close };
+  return { url, engine, unreachableFor: server.unreachableFor, close: server.close };
 }
 
 async function startDynamoDbLocal(options: { host: string; port: number; directory: string }) {
@@ -80,6 +87,9 @@ async function startDynamoDbLocal(options: { host: string; port: number; directo
   ]);
   return {
     port,
+    unreachableFor(): Promise<void> {
+      return Promise.reject(new Error('unreachableFor is implemented for dynalite only'));
+    },
     async close() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -100,13 +110,41 @@ async function startDynalite(options: { host: string; port: number; directory: s
     updateTableMs: 0,
     maxItemSizeKb: 400,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  await listen(options.port);
+  const port = (server.address() as AddressInfo).port;
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
   });
+  let outage: Promise<void> | undefined;
   return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    port,
+    unreachableFor(ms: number) {
+      const previous = outage ?? Promise.resolve();
+      outage = previous.then(async () => {
+        // http.Server's own close: dynalite's override would also close the database.
+        await new Promise<void>((resolve) => {
+          HttpServer.prototype.close.call(server, () => resolve());
+          for (const socket of sockets) socket.destroy();
+        });
+        await sleep(ms);
+        await listen(port);
+      });
+      return outage;
+    },
+    async close() {
+      await outage?.catch(() => {}); // listening again, so dynalite's close also closes the database
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

@@ -217,6 +217,7 @@ const FAILURE_SENTENCES: Record<string, string> = {
   'Lambda.Unknown': 'A step stopped unexpectedly (out of memory or time)',
   'Sandbox.Timedout': 'A step ran past its time limit',
   'Runtime.ExitError': 'A step crashed (it may have run out of memory)',
+  'Function.ResponseSizeTooLarge': "A step's result was over Lambda's 6 MB response limit",
   ThrottlingException: 'Amazon Rekognition was busy and retries ran out',
   ProvisionedThroughputExceededException: 'The service was over its capacity and retries ran out',
   LimitExceededException: 'Amazon Rekognition was over its limits and retries ran out',
@@ -229,6 +230,11 @@ const MAX_REASON_LENGTH = 1000;
  * Lambda's JSON ({"errorType","errorMessage",...}); locally and for States.* errors it is plain
  * text. Our own errors' messages are already sentences; others get a sentence plus the detail.
  */
+/** JavaScript's own error names: their messages were written for programmers, not as sentences. */
+const GENERIC_ERRORS = new Set(['Error', 'TypeError', 'RangeError', 'ReferenceError', 'SyntaxError']);
+/** Node's and the SDK's words for a connection that could not be made or was lost. */
+const NETWORK_FAILURE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND)\b|socket hang up/;
+
 export function failureReason(error: StepError | undefined): string {
   const name = typeof error?.Error === 'string' && error.Error.trim() ? error.Error.trim() : undefined;
   const detail = causeMessage(error?.Cause);
@@ -237,7 +243,13 @@ export function failureReason(error: StepError | undefined): string {
   if (sentence) {
     reason = detail ? `${sentence}: ${detail}` : sentence;
   } else if (detail) {
-    reason = detail;
+    // A named pipeline error's message is a sentence already; a bare JavaScript error's is not.
+    if (NETWORK_FAILURE.test(detail)) {
+      reason = `A service the pipeline depends on could not be reached, and the retries ran out (${detail})`;
+    } else {
+      const bare = !name || GENERIC_ERRORS.has(name);
+      reason = bare && !/^[A-Z]/.test(detail) ? `Processing failed: ${detail}` : detail;
+    }
   } else {
     reason = name ? `Processing failed with ${name}` : 'Processing failed for an unknown reason';
   }

@@ -8,7 +8,9 @@
  *
  * Event: S3Event (every record is handled). Returns nothing; throws StartExecutionFailed naming the
  * keys that could not be started, so Lambda's async retry redelivers the event (idempotent). An event
- * for an upload that was deleted since (a tombstone, see delete-photo) starts nothing.
+ * for an upload that was deleted since (a tombstone, see delete-photo) starts nothing. A record whose
+ * execution could not be started is marked FAILED with the reason before the throw, and a retry or a
+ * redrive of the dead-lettered event (`npm run redrive`) reopens and starts it (see startOrMarkFailed).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Event } from 'aws-lambda';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
 import { errorName, errorReason, StartExecutionFailed } from '../shared/errors';
 import {
@@ -204,7 +204,7 @@ export async function startUpload(upload: Upload, deps: StartExecutionDeps): Pro
   for (const photoId of [baseId, `${baseId}-${shortHash(upload.key)}`]) {
     const result = { owner, photoId, executionName };
     if (await putProcessingRecord(upload, result, deps)) {
-      await startExecution(upload, result, deps);
+      await startOrMarkFailed(upload, result, deps);
       return { status: 'started', ...result };
     }
     const existing = await getRecord(owner, photoId, deps);
@@ -226,11 +226,24 @@ export async function startUpload(upload: Upload, deps: StartExecutionDeps): Pro
       // Reset by a newer upload (or gone) between our put and get: let the retry look again.
       throw new Error(`The record ${owner}/${photoId} changed while it was being written; retry.`);
     }
+    if (isStartFailure(existing)) {
+      // An earlier attempt wrote the record but could not start the execution (a Lambda retry or a
+      // redrive of the dead-lettered event): PROCESSING again, then start.
+      if (!(await reopenRecord(existing as PhotoRecord, deps))) {
+        throw new Error(`The record ${owner}/${photoId} changed while it was being reopened; retry.`);
+      }
+      if ((await startOrMarkFailed(upload, result, deps)) === 'exists') {
+        // Standard workflows answer ExecutionAlreadyExists only for a closed execution of this name:
+        // it ran while the record said FAILED, so its writes were refused. Say so rather than wait.
+        await markStartFailed(result, STARTED_UNRECORDED, deps);
+      }
+      return { status: 'resumed', ...result };
+    }
     if (existing.status !== 'PROCESSING') {
       return { status: 'duplicate', ...result };
     }
     // Same event again and still PROCESSING: the first attempt may have stopped between put and start.
-    await startExecution(upload, result, deps);
+    await startOrMarkFailed(upload, result, deps);
     return { status: 'resumed', ...result };
   }
   throw new Error(`Both ${baseId} and its hashed variant are used by other keys in ${owner}'s photos.`);
@@ -307,11 +320,131 @@ async function getRecord(
   return Item as PhotoRecord | PhotoTombstone | undefined;
 }
 
+/** The reason start-execution writes when StartExecution fails; its prefix identifies such a record. */
+export const START_FAILED_PREFIX = 'Processing could not be started: ';
+const MAX_REASON_LENGTH = 1000;
+const STARTED_UNRECORDED =
+  'the workflow ran while this record said it could not be started, so its result was not kept; upload the photo again';
+
+/**
+ * A FAILED record that start-execution itself wrote: the execution never wrote to it (every write of
+ * the state machine and of the reconciler sets executionId), so the upload was never processed.
+ */
+export function isStartFailure(record: PhotoRecord | PhotoTombstone | undefined): boolean {
+  return (
+    record !== undefined &&
+    !isTombstone(record) &&
+    record.status === 'FAILED' &&
+    (record.executionId ?? null) === null &&
+    typeof record.reason === 'string' &&
+    record.reason.startsWith(START_FAILED_PREFIX)
+  );
+}
+
+/**
+ * Why a start failure is marked FAILED at once instead of after the last retry: Lambda tells a
+ * function neither its attempt number nor that an attempt is the last, and an SQS consumer of the
+ * dead-letter queue would need an event source the local cloud does not run. So every failed
+ * StartExecution (after the SDK's own retries) marks the record FAILED with the reason, then rethrows
+ * so that Lambda retries the event and, once its retries are spent, keeps it in the dead-letter
+ * queue. A retry or a redrive (`npm run redrive`) finds that record (isStartFailure), sets it back to
+ * PROCESSING and starts the execution. A photo is thus never left PROCESSING by a failed start;
+ * at worst it reads FAILED for the minute or two before a retry succeeds. What is not covered: the
+ * function killed (timeout, crash) between the put and StartExecution on every attempt leaves
+ * PROCESSING; the dead-lettered event's redrive resumes it (the PROCESSING path below).
+ */
+async function startOrMarkFailed(
+  upload: Upload,
+  ids: { owner: string; photoId: string; executionName: string },
+  deps: StartExecutionDeps,
+): Promise<'started' | 'exists'> {
+  try {
+    return await startExecution(upload, ids, deps);
+  } catch (error) {
+    await markStartFailed(ids, `${errorReason(error)}; it is retried, then kept for a redrive`, deps);
+    throw error;
+  }
+}
+
+/** FAILED with the reason, if the record is still this upload's and PROCESSING; never throws. */
+async function markStartFailed(
+  ids: { owner: string; photoId: string; executionName: string },
+  detail: string,
+  deps: StartExecutionDeps,
+): Promise<void> {
+  const reason = `${START_FAILED_PREFIX}${detail}`;
+  try {
+    await deps.dynamo.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: { owner: ids.owner, photoId: ids.photoId },
+        UpdateExpression: 'SET #status = :failed, #reason = :reason, #updatedAt = :now',
+        ConditionExpression: '#executionName = :executionName AND #status = :processing',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#reason': 'reason',
+          '#updatedAt': 'updatedAt',
+          '#executionName': 'executionName',
+        },
+        ExpressionAttributeValues: {
+          ':failed': 'FAILED',
+          ':processing': 'PROCESSING',
+          ':reason':
+            reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 1)}…` : reason,
+          ':now': (deps.now?.() ?? new Date()).toISOString(),
+          ':executionName': ids.executionName,
+        },
+      }),
+    );
+  } catch (error) {
+    // Moved on (a newer upload, a delete, the execution's own write) or DynamoDB is down: keep the
+    // original error; a retry or redrive resumes a record left PROCESSING.
+    deps.log.warn('Record not marked FAILED after a failed start', { ...ids, error });
+  }
+}
+
+/** Back to PROCESSING, if the record is still the start failure that was read. */
+async function reopenRecord(record: PhotoRecord, deps: StartExecutionDeps): Promise<boolean> {
+  try {
+    await deps.dynamo.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: { owner: record.owner, photoId: record.photoId },
+        UpdateExpression: 'SET #status = :processing, #reason = :none, #updatedAt = :now',
+        ConditionExpression: '#executionName = :executionName AND #status = :failed AND #reason = :reason',
+        ExpressionAttributeNames: {
+          '#status': 'status',
+          '#reason': 'reason',
+          '#updatedAt': 'updatedAt',
+          '#executionName': 'executionName',
+        },
+        ExpressionAttributeValues: {
+          ':processing': 'PROCESSING',
+          ':failed': 'FAILED',
+          ':none': null,
+          ':reason': record.reason,
+          ':now': (deps.now?.() ?? new Date()).toISOString(),
+          ':executionName': record.executionName,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (
+      error instanceof ConditionalCheckFailedException ||
+      errorName(error) === 'ConditionalCheckFailedException'
+    ) {
+      return false;
+    }
+    throw error;
+  }
+}
+
 async function startExecution(
   upload: Upload,
   ids: { owner: string; photoId: string; executionName: string },
   deps: StartExecutionDeps,
-): Promise<void> {
+): Promise<'started' | 'exists'> {
   const input: WorkflowInput = {
     bucket: upload.bucket,
     key: upload.key,
@@ -334,10 +467,11 @@ async function startExecution(
         executionName: ids.executionName,
         detail: errorReason(error),
       });
-      return;
+      return 'exists';
     }
     throw error;
   }
+  return 'started';
 }
 
 /** Letters, digits, `_` and `-` only; accents dropped rather than replaced, runs of anything else become `_`. */

@@ -54,6 +54,8 @@ export class LocalFunction {
   private readonly log: WriteStream;
   private nextId = 0;
   private closed = false;
+  /** Fault injection (tests): how many of the next invocations crash their environment mid-run. */
+  private crashRemaining = 0;
   public invocations = 0;
 
   constructor(
@@ -77,7 +79,7 @@ export class LocalFunction {
     const environment = await this.acquire();
     try {
       await environment.ready;
-      return await this.run(environment, event);
+      return checkResponseSize(await this.run(environment, event));
     } catch (error) {
       // The environment died (crash, out of memory, timeout): drop it, as Lambda would.
       this.discard(environment);
@@ -114,6 +116,18 @@ export class LocalFunction {
       if (last.ok) return;
     }
     if (last && !last.ok) policy.onFailure(event, last);
+  }
+
+  /**
+   * Fault injection for tests: the next `count` invocations crash mid-run, as a real environment
+   * crash would (the worker thread is terminated once the event is handed to the handler). Each fails
+   * with Runtime.ExitError and a fresh environment replaces the dead one. Replaces any pending count;
+   * 0 (the default) changes nothing.
+   */
+  crashNext(count: number): void {
+    if (!Number.isInteger(count) || count < 0)
+      throw new RangeError(`crashNext needs a whole number of invocations >= 0, got ${count}`);
+    this.crashRemaining = count;
   }
 
   async close(): Promise<void> {
@@ -199,6 +213,10 @@ export class LocalFunction {
       worker.on('error', onError);
       worker.on('exit', onExit);
       worker.postMessage({ id, event } satisfies WorkerRequest);
+      if (this.crashRemaining > 0) {
+        this.crashRemaining--;
+        void worker.terminate(); // exit → onExit: Runtime.ExitError, and invoke() discards it
+      }
     });
   }
 
@@ -213,4 +231,24 @@ function named(name: string, message: string): Error {
   const error = new Error(message);
   error.name = name;
   return error;
+}
+
+/**
+ * Lambda's limit on a synchronous invocation's response (its quota: 6 MB, 6,291,456 bytes, of JSON).
+ * AWS runs the handler to the end and then fails the invoke with Function.ResponseSizeTooLarge ("Response
+ * payload size exceeded maximum allowed payload size"); a Step Functions Task sees that error name.
+ */
+export const MAX_SYNC_RESPONSE_BYTES = 6 * 1024 * 1024;
+
+/** The result as Lambda would return it, or the error it gives for a result over MAX_SYNC_RESPONSE_BYTES. */
+export function checkResponseSize(outcome: InvokeResult, limit = MAX_SYNC_RESPONSE_BYTES): InvokeResult {
+  if (!outcome.ok) return outcome;
+  const bytes = Buffer.byteLength(JSON.stringify(outcome.result ?? null) ?? 'null', 'utf8');
+  if (bytes <= limit) return outcome;
+  return {
+    ok: false,
+    errorType: 'Function.ResponseSizeTooLarge',
+    errorMessage: `Response payload size (${bytes} bytes) exceeded maximum allowed payload size (${limit} bytes).`,
+    trace: [],
+  };
 }

@@ -212,11 +212,11 @@ describe('least privilege', () => {
     expect(statements).toEqual([{ Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: tableArn }]);
   });
 
-  it('lets ImageProcStartExecution put and get records and start ImageProc', () => {
+  it('lets ImageProcStartExecution put, get and update records (FAILED when a start fails) and start ImageProc', () => {
     const statements = statementsOf(template, FUNCTIONS.startExecution);
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       Resource: tableArn,
     });
     expect(statements).toContainEqual({

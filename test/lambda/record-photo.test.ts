@@ -297,6 +297,27 @@ describe('recordPhoto', () => {
 });
 
 describe('failureReason', () => {
+  it('says a service could not be reached when the cause is a lost connection', () => {
+    // Act
+    const reason = failureReason({
+      Error: 'Error',
+      Cause: JSON.stringify({ errorType: 'Error', errorMessage: 'connect ECONNREFUSED 127.0.0.1:4602' }),
+    });
+
+    // Assess
+    expect(reason).toBe(
+      'A service the pipeline depends on could not be reached, and the retries ran out (connect ECONNREFUSED 127.0.0.1:4602)',
+    );
+  });
+
+  it('turns a bare library message into a sentence', () => {
+    // Act
+    const reason = failureReason({ Error: 'TypeError', Cause: 'cannot read properties of undefined' });
+
+    // Assess
+    expect(reason).toBe('Processing failed: cannot read properties of undefined');
+  });
+
   it.each([
     [{ Error: 'States.Timeout' }, 'A step ran past its time limit'],
     [

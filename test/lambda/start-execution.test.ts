@@ -1,5 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ExecutionAlreadyExists, InvalidArn, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  ExecutionLimitExceeded,
+  InvalidArn,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,8 +15,10 @@ import type { PhotoRecord, PhotoTombstone, WorkflowInput } from '../../lambda/sh
 import {
   decodeS3Key,
   executionNameFor,
+  isStartFailure,
   photoIdentity,
   readRecords,
+  START_FAILED_PREFIX,
   type StartExecutionDeps,
   startAll,
 } from '../../lambda/start-execution/start-execution';
@@ -220,10 +228,9 @@ describe('start-execution', () => {
   });
 
   it('starts the same execution name again for a duplicated event still PROCESSING, without rewriting the record', async () => {
-    // Prepare: the first delivery wrote the record but stopped before StartExecution.
+    // Prepare: the first delivery wrote the record (and stopped before StartExecution, or not).
     const event = s3Record('Incoming/alice/p1.jpg');
-    sfnMock.on(StartExecutionCommand).rejectsOnce(new Error('Lambda timed out')).resolves({});
-    await expect(handle([event])).rejects.toThrow(StartExecutionFailed);
+    await handle([event]);
     const written = record('alice', 'p1');
 
     // Act
@@ -430,5 +437,107 @@ describe('start-execution', () => {
       'Upload could not be started',
       expect.objectContaining({ key: 'Incoming/alice/p2.jpg' }),
     );
+  });
+  describe('when StartExecution fails', () => {
+    const event = s3Record('Incoming/alice/p1.jpg');
+    const throttled = () =>
+      new ExecutionLimitExceeded({ message: 'Rate exceeded for the state machine', $metadata: {} });
+
+    it('marks the record FAILED with the reason, then fails the event so Lambda retries it', async () => {
+      // Prepare
+      sfnMock.on(StartExecutionCommand).rejects(throttled());
+
+      // Act
+      const handling = handle([event]);
+
+      // Assess
+      await expect(handling).rejects.toThrow(StartExecutionFailed);
+      const failed = record('alice', 'p1');
+      expect(failed).toMatchObject({ status: 'FAILED', executionId: null });
+      expect(failed?.reason).toBe(
+        `${START_FAILED_PREFIX}Rate exceeded for the state machine; it is retried, then kept for a redrive`,
+      );
+      expect(isStartFailure(failed)).toBe(true);
+    });
+
+    it('reopens and starts it when the event comes again (a Lambda retry or a redrive)', async () => {
+      // Prepare
+      sfnMock.on(StartExecutionCommand).rejectsOnce(throttled()).resolves({});
+      await expect(handle([event])).rejects.toThrow(StartExecutionFailed);
+
+      // Act
+      const outcomes = await handle([event]);
+
+      // Assess
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'resumed', photoId: 'p1' })]);
+      const [first, second] = started();
+      expect(second.name).toBe(first.name);
+      expect(record('alice', 'p1')).toMatchObject({ status: 'PROCESSING', reason: null });
+    });
+
+    it('marks it FAILED again, retry after retry, while StartExecution keeps failing', async () => {
+      // Prepare
+      sfnMock.on(StartExecutionCommand).rejects(throttled());
+      await expect(handle([event])).rejects.toThrow(StartExecutionFailed);
+
+      // Act
+      await expect(handle([event])).rejects.toThrow(StartExecutionFailed);
+      await expect(handle([event])).rejects.toThrow(StartExecutionFailed);
+
+      // Assess
+      expect(started()).toHaveLength(3);
+      expect(isStartFailure(record('alice', 'p1'))).toBe(true);
+    });
+
+    it('says so when the execution ran meanwhile (ExecutionAlreadyExists on the retry)', async () => {
+      // Prepare
+      sfnMock
+        .on(StartExecutionCommand)
+        .rejectsOnce(throttled())
+        .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+      await expect(handle([event])).rejects.toThrow(StartExecutionFailed);
+
+      // Act
+      const outcomes = await handle([event]);
+
+      // Assess
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'resumed' })]);
+      expect(record('alice', 'p1')).toMatchObject({ status: 'FAILED' });
+      expect(record('alice', 'p1')?.reason).toMatch(/ran while this record said .*upload the photo again/);
+    });
+
+    it('does not restart a photo the workflow itself marked FAILED', async () => {
+      // Prepare
+      await handle([event]);
+      const failed = {
+        ...(record('alice', 'p1') as PhotoRecord),
+        status: 'FAILED' as const,
+        reason: `${START_FAILED_PREFIX}but written by the execution`,
+        executionId: 'arn:aws:states:eu-west-1:123456789012:execution:ImageProc:x',
+      };
+      table.put(failed);
+
+      // Act
+      const outcomes = await handle([event]);
+
+      // Assess
+      expect(outcomes).toEqual([expect.objectContaining({ status: 'duplicate' })]);
+      expect(started()).toHaveLength(1);
+      expect(record('alice', 'p1')).toEqual(failed);
+    });
+
+    it("leaves a newer upload's record alone", async () => {
+      // Prepare: a re-upload reset the record between the put and the failed start.
+      sfnMock.on(StartExecutionCommand).callsFake(async () => {
+        table.put({ ...(record('alice', 'p1') as PhotoRecord), executionName: 'newer' });
+        throw throttled();
+      });
+
+      // Act
+      await expect(handle([event])).rejects.toThrow(StartExecutionFailed);
+
+      // Assess
+      expect(record('alice', 'p1')).toMatchObject({ status: 'PROCESSING', executionName: 'newer' });
+    });
   });
 });

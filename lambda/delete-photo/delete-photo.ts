@@ -1,7 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { errorName } from '../shared/errors';
+import { isConditionFailed } from '../shared/errors';
 import {
   type ApiEvent,
   type ApiResponse,
@@ -107,10 +106,7 @@ async function leaveTombstone(record: PhotoRecord, deps: DeletePhotoDeps): Promi
       }),
     );
   } catch (error) {
-    if (
-      !(error instanceof ConditionalCheckFailedException) &&
-      errorName(error) !== 'ConditionalCheckFailedException'
-    ) {
+    if (!isConditionFailed(error)) {
       throw error;
     }
     // The item vanished since it was read: the photo is gone either way.

@@ -1,7 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { executionNameFromArn } from '../record-photo/record-photo';
-import { errorName, InvalidInput } from '../shared/errors';
+import { InvalidInput, isConditionFailed, stepErrorMessage } from '../shared/errors';
 import type { PhotoStatus } from '../shared/model';
 import type { Log } from '../shared/powertools';
 import { describe, isObject, stringField } from '../shared/validate';
@@ -84,10 +83,7 @@ export async function reconcilePhoto(
     );
     return { marked: true, reason };
   } catch (error) {
-    if (
-      error instanceof ConditionalCheckFailedException ||
-      errorName(error) === 'ConditionalCheckFailedException'
-    ) {
+    if (isConditionFailed(error)) {
       deps.log.info('Record left as it is: gone, already final, or another execution’s', {
         owner: stopped.owner,
         photoId: stopped.photoId,
@@ -123,7 +119,7 @@ export function stoppedReason(
       break;
     }
     case 'FAILED': {
-      const detail = [stopped.error, causeMessage(stopped.cause)].filter(Boolean).join(': ');
+      const detail = [stopped.error, stepErrorMessage(stopped.cause)].filter(Boolean).join(': ');
       reason = detail
         ? `Processing stopped: the execution failed: ${detail}`
         : 'Processing stopped: the execution failed';
@@ -179,18 +175,4 @@ function duration(seconds: number): string {
     return `${minutes} minute${minutes === 1 ? '' : 's'}`;
   }
   return `${seconds} second${seconds === 1 ? '' : 's'}`;
-}
-
-/** On AWS a Lambda error's cause is Lambda's JSON ({"errorType","errorMessage",...}): keep the message. */
-function causeMessage(cause: string | null): string {
-  const trimmed = cause?.trim() ?? '';
-  if (trimmed.startsWith('{')) {
-    try {
-      const parsed = JSON.parse(trimmed) as { errorMessage?: unknown };
-      if (typeof parsed.errorMessage === 'string') return parsed.errorMessage.trim();
-    } catch {
-      // Not JSON after all: the text as it is.
-    }
-  }
-  return trimmed;
 }

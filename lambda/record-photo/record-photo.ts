@@ -1,6 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { errorName, InvalidInput } from '../shared/errors';
+import { InvalidInput, isConditionFailed, stepErrorMessage } from '../shared/errors';
 import type {
   ImageMetadata,
   LabelsResult,
@@ -69,10 +68,7 @@ export async function recordPhoto(request: RecordRequest, deps: RecordDeps): Pro
     );
     return { written: true };
   } catch (error) {
-    if (
-      error instanceof ConditionalCheckFailedException ||
-      errorName(error) === 'ConditionalCheckFailedException'
-    ) {
+    if (isConditionFailed(error)) {
       deps.log.warn('Record not updated: it is gone (deleted), already final, or belongs to a newer upload', {
         owner: request.photo.owner,
         photoId: request.photo.photoId,
@@ -237,7 +233,7 @@ const NETWORK_FAILURE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|EN
 
 export function failureReason(error: StepError | undefined): string {
   const name = typeof error?.Error === 'string' && error.Error.trim() ? error.Error.trim() : undefined;
-  const detail = causeMessage(error?.Cause);
+  const detail = stepErrorMessage(error?.Cause);
   const sentence = name ? FAILURE_SENTENCES[name] : undefined;
   let reason: string;
   if (sentence) {
@@ -254,20 +250,6 @@ export function failureReason(error: StepError | undefined): string {
     reason = name ? `Processing failed with ${name}` : 'Processing failed for an unknown reason';
   }
   return reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 1)}…` : reason;
-}
-
-function causeMessage(cause: unknown): string {
-  if (typeof cause !== 'string') return '';
-  const trimmed = cause.trim();
-  if (trimmed.startsWith('{')) {
-    try {
-      const parsed = JSON.parse(trimmed) as { errorMessage?: unknown };
-      if (typeof parsed.errorMessage === 'string') return parsed.errorMessage.trim();
-    } catch {
-      // Not JSON after all: use the text as it is.
-    }
-  }
-  return trimmed;
 }
 
 function listOf(items: string[]): string {

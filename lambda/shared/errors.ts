@@ -56,3 +56,26 @@ export function errorReason(error: unknown): string {
 export class PayloadTooLarge extends Error {
   override readonly name = 'PayloadTooLarge';
 }
+
+/** DynamoDB refused a conditional write: the SDK's class or, across bundles, its name. */
+export function isConditionFailed(error: unknown): boolean {
+  return errorName(error) === 'ConditionalCheckFailedException';
+}
+
+/**
+ * The message of a failed step's Cause: on AWS, Lambda's JSON (`{"errorType","errorMessage",...}`),
+ * locally and for Step Functions' own errors, plain text. Empty when there is none.
+ */
+export function stepErrorMessage(cause: unknown): string {
+  if (typeof cause !== 'string') return '';
+  const trimmed = cause.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(trimmed) as { errorMessage?: unknown };
+      if (typeof parsed.errorMessage === 'string') return parsed.errorMessage.trim();
+    } catch {
+      // Not JSON after all: the text as it is.
+    }
+  }
+  return trimmed;
+}

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
-import { errorName, errorReason, StartExecutionFailed } from '../shared/errors';
+import { errorName, errorReason, isConditionFailed, StartExecutionFailed } from '../shared/errors';
 import {
   DEFAULT_OWNER,
   DELETED_STATUS,
@@ -299,10 +298,7 @@ async function putProcessingRecord(
     );
     return true;
   } catch (error) {
-    if (
-      error instanceof ConditionalCheckFailedException ||
-      errorName(error) === 'ConditionalCheckFailedException'
-    ) {
+    if (isConditionFailed(error)) {
       return false;
     }
     throw error;
@@ -430,10 +426,7 @@ async function reopenRecord(record: PhotoRecord, deps: StartExecutionDeps): Prom
     );
     return true;
   } catch (error) {
-    if (
-      error instanceof ConditionalCheckFailedException ||
-      errorName(error) === 'ConditionalCheckFailedException'
-    ) {
+    if (isConditionFailed(error)) {
       return false;
     }
     throw error;

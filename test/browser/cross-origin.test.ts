@@ -5,18 +5,18 @@
  * POST a browser sends without asking), and to list and download from the local S3. It must read
  * nothing and change nothing. A page whose name resolves to 127.0.0.1 (DNS rebinding) is refused too.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud';
 import { type PipelineClients, pipelineClients } from '../../local/pipeline-run';
+import { assertChromium, launchChromium } from './chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** A name the browser resolves to 127.0.0.1, as an attacker's DNS does after rebinding. */
 const REBOUND_NAME = 'rebound.attacker.test';
 const SECRET_KEY = 'Incoming/local-user/secret-photo.jpg';
@@ -87,11 +87,7 @@ const photos = (text) => text.includes('photos') || text.includes('items') || te
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The browser test drives Debian's Chromium at ${CHROMIUM}; install it with: apt-get install chromium`,
-    );
-  }
+  assertChromium();
   stateDir = mkdtempSync(join(tmpdir(), 'cross-origin-test-'));
   cloud = await startLocalCloud({
     stateDir,
@@ -119,19 +115,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
   attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-      `--host-resolver-rules=MAP ${REBOUND_NAME} 127.0.0.1`,
-    ],
-  });
+  browser = await launchChromium([`--host-resolver-rules=MAP ${REBOUND_NAME} 127.0.0.1`]);
 }, 240_000);
 
 afterAll(async () => {

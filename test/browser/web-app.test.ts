@@ -3,19 +3,19 @@
  * The web app in headless Debian Chromium (driven by playwright-core), against the local cloud: what a
  * person does, through the same upload path (API, presigned POST to S3, the pipeline).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud';
 import { buildWebApp } from '../../local/web-build';
 import { fixturePath } from '../local/fixtures';
+import { assertChromium, launchChromium } from './chromium';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 
 let cloud: LocalCloud;
 let browser: Browser;
@@ -24,11 +24,7 @@ let stateDir: string;
 let files: { photo: string; rotated: string; tiff: string };
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The browser test drives Debian's Chromium at ${CHROMIUM}; install it with: apt-get install chromium`,
-    );
-  }
+  assertChromium();
   stateDir = mkdtempSync(join(tmpdir(), 'browser-test-'));
   const webRoot = await buildWebApp(join(stateDir, 'web'));
   cloud = await startLocalCloud({
@@ -51,18 +47,7 @@ beforeAll(async () => {
       .withMetadata({ orientation: 6 })
       .toBuffer(),
   );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));

@@ -15,6 +15,7 @@ import { LOCAL_ENTRY_METADATA } from '../lib/pipeline-function';
 import { API_PREFIX, routesFrom, startApiGateway } from './api-gateway';
 import { type DynamoEngine, type LocalDynamo, startLocalDynamo } from './dynamodb';
 import { executionStatusChange, rulesFrom, targetsOf } from './events';
+import { AsyncInvocationQueue, type QueueEntry } from './lambda/async-queue';
 import { FunctionError, LocalFunction } from './lambda/runtime';
 import { LOCAL_OWNER } from './pipeline-run';
 import { assertPortFree, DEFAULT_PORTS, LOOPBACK_HOST, localCredentials, type PortSettings } from './ports';
@@ -154,11 +155,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     stoppers.push(rekognition.close);
 
-    /** Invokes a function as Lambda's async invoke does: its retry count, then its failure destination. */
+    const asyncQueue = new AsyncInvocationQueue(join(stateDir, 'lambda-async-queue'));
+    /**
+     * Invokes a function as Lambda's async invoke does: the event is queued durably, then its retry
+     * count, then its failure destination. An event the shutdown interrupts stays queued for the next start.
+     */
     const deliverAsync = async (functionArn: string, event: unknown, source: string): Promise<void> => {
       const fn = byArn.get(functionArn);
       if (!fn) throw new Error(`${source} targets ${functionArn}, which is not a function of this template`);
-      await fn.invokeAsync(event, {
+      await deliverQueued(fn, asyncQueue.add({ functionArn, event, source }));
+    };
+    const deliverQueued = async (fn: LocalFunction, entry: QueueEntry): Promise<void> => {
+      const outcome = await fn.invokeAsync(entry.event, {
         retries: asyncRetriesOf(template, fn.spec.logicalId),
         retryDelayMs: options.asyncRetryDelayMs ?? 1000,
         onFailure: (failedEvent, error) => {
@@ -172,8 +180,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           );
         },
       });
+      if (outcome === 'settled') asyncQueue.settle(entry);
     };
-    const eventDeliveries = new Set<Promise<void>>();
+    /** EventBridge deliveries and replayed queue entries: what waitForIdle waits for besides S3's. */
+    const deliveries = new Set<Promise<void>>();
+    const track = (delivery: Promise<void>) => {
+      const tracked = delivery.finally(() => deliveries.delete(tracked));
+      deliveries.add(tracked);
+    };
 
     const stateMachines = stateMachinesFrom(template, names, (arn) => byArn.get(arn));
     const stepFunctions = await startStepFunctions({
@@ -310,12 +324,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         id: randomUUID(),
       });
       for (const functionArn of targetsOf(eventRules, event)) {
-        const delivery = deliverAsync(functionArn, event, 'An EventBridge rule')
-          .catch((error: unknown) => log(`EventBridge delivery failed: ${(error as Error).message}`))
-          .finally(() => eventDeliveries.delete(delivery));
-        eventDeliveries.add(delivery);
+        track(
+          deliverAsync(functionArn, event, 'An EventBridge rule').catch((error: unknown) =>
+            log(`EventBridge delivery failed: ${(error as Error).message}`),
+          ),
+        );
       }
     });
+    // Events accepted before the last stop and not settled then: delivered again, as Lambda's own
+    // queue would have kept delivering them. A function the template no longer has drops its events.
+    const replayed = asyncQueue.pending();
+    for (const entry of replayed) {
+      const fn = byArn.get(entry.functionArn);
+      if (!fn) {
+        log(`${entry.source} for ${entry.functionArn} dropped: not a function of this template any more`);
+        asyncQueue.settle(entry);
+        continue;
+      }
+      track(deliverQueued(fn, entry));
+    }
+    if (replayed.length > 0)
+      log(`Lambda async queue: ${replayed.length} event(s) from the last run delivered again`);
     // Runs first on close: executions aborted by the shutdown keep their event for the next start.
     stoppers.push(async () => stepFunctions.setStatusListener(undefined));
     if (eventRules.length > 0) {
@@ -345,8 +374,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         for (;;) {
           await s3.drain();
           await stepFunctions.waitForIdle();
-          await Promise.all([...eventDeliveries]);
-          if (s3.pending() === 0 && eventDeliveries.size === 0) return;
+          await Promise.all([...deliveries]);
+          if (s3.pending() === 0 && deliveries.size === 0) return;
         }
       },
       close: closeAll,

@@ -105,17 +105,20 @@ export class LocalFunction {
   /**
    * Lambda's asynchronous invocation: the first attempt, then `retries` more after the delays (AWS
    * waits about one and two minutes; the local cloud, seconds). An event that still fails goes to the
-   * failure destination.
+   * failure destination. 'interrupted' when the function was closed before the event was settled.
    */
-  async invokeAsync(event: unknown, policy: AsyncPolicy): Promise<void> {
+  async invokeAsync(event: unknown, policy: AsyncPolicy): Promise<'settled' | 'interrupted'> {
     let last: InvokeResult | undefined;
     for (let attempt = 0; attempt <= policy.retries; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, policy.retryDelayMs * attempt));
-      if (this.closed) return;
+      if (this.closed) return 'interrupted';
       last = await this.invoke(event);
-      if (last.ok) return;
+      if (last.ok) return 'settled';
+      // An attempt cut short by the shutdown is not the function's failure: the event stays queued.
+      if (this.closed) return 'interrupted';
     }
     if (last && !last.ok) policy.onFailure(event, last);
+    return 'settled';
   }
 
   /**

@@ -9,6 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { SERVICE_UNREACHABLE } from '../lambda/shared/errors';
 import { INCOMING_PREFIX, THUMBNAIL_PREFIX } from '../lambda/shared/model';
 import { executionTimeoutSeconds, type PipelineConfig } from './config';
 import { acknowledgeCdkHelper } from './nag';
@@ -186,26 +187,21 @@ export class ImageProcessing extends Construct {
         // the input for it instead of replacing the input, and the default means the same on AWS.
         resultPath: resultPath === 'replace' ? undefined : (resultPath ?? sfn.JsonPath.DISCARD),
       });
+    // Up to 4 retries over about 15 s, with full jitter so that steps failed together do not retry
+    // together: long enough for a service that was briefly unreachable or Lambda's own hiccups.
+    const transientBackoff = {
+      interval: Duration.seconds(1),
+      maxAttempts: 4,
+      backoffRate: 2,
+      maxDelay: Duration.seconds(20),
+      jitterStrategy: sfn.JitterType.FULL,
+    };
     const retryLambdaService = (task: tasks.LambdaInvoke) =>
-      task.addRetry({
-        errors: LAMBDA_SERVICE_ERRORS,
-        interval: Duration.seconds(1),
-        maxAttempts: 4,
-        backoffRate: 2,
-        maxDelay: Duration.seconds(20),
-        jitterStrategy: sfn.JitterType.FULL,
-      });
+      task.addRetry({ errors: [...LAMBDA_SERVICE_ERRORS, SERVICE_UNREACHABLE], ...transientBackoff });
     const recordTask = (id: string, payload: Record<string, unknown>) => {
       const task = invoke(id, this.recordPhoto, { photo, executionId, ...payload });
       retryLambdaService(task);
-      task.addRetry({
-        errors: DYNAMODB_TRANSIENT_ERRORS,
-        interval: Duration.seconds(1),
-        maxAttempts: 4,
-        backoffRate: 2,
-        maxDelay: Duration.seconds(20),
-        jitterStrategy: sfn.JitterType.FULL,
-      });
+      task.addRetry({ errors: DYNAMODB_TRANSIENT_ERRORS, ...transientBackoff });
       return task;
     };
 

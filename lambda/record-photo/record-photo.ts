@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { InvalidInput, isConditionFailed, stepErrorMessage } from '../shared/errors';
+import { InvalidInput, isConditionFailed, NETWORK_FAILURE, stepErrorMessage } from '../shared/errors';
 import type {
   ImageMetadata,
   LabelsResult,
@@ -217,6 +217,7 @@ const FAILURE_SENTENCES: Record<string, string> = {
   ThrottlingException: 'Amazon Rekognition was busy and retries ran out',
   ProvisionedThroughputExceededException: 'The service was over its capacity and retries ran out',
   LimitExceededException: 'Amazon Rekognition was over its limits and retries ran out',
+  ServiceUnreachable: 'A service the pipeline depends on could not be reached, and the retries ran out',
 };
 
 const MAX_REASON_LENGTH = 1000;
@@ -228,8 +229,6 @@ const MAX_REASON_LENGTH = 1000;
  */
 /** JavaScript's own error names: their messages were written for programmers, not as sentences. */
 const GENERIC_ERRORS = new Set(['Error', 'TypeError', 'RangeError', 'ReferenceError', 'SyntaxError']);
-/** Node's and the SDK's words for a connection that could not be made or was lost. */
-const NETWORK_FAILURE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND)\b|socket hang up/;
 
 export function failureReason(error: StepError | undefined): string {
   const name = typeof error?.Error === 'string' && error.Error.trim() ? error.Error.trim() : undefined;

@@ -57,6 +57,35 @@ export class PayloadTooLarge extends Error {
   override readonly name = 'PayloadTooLarge';
 }
 
+/** Node's and the SDK's words for a connection that could not be made or was lost. */
+export const NETWORK_FAILURE =
+  /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EAI_AGAIN|ENOTFOUND|EHOSTUNREACH|ENETUNREACH)\b|socket hang up/;
+
+/** ServiceUnreachable's name, for the state machine's retriers (lib/image-processing.ts). */
+export const SERVICE_UNREACHABLE = 'ServiceUnreachable';
+
+/**
+ * A service a step calls (DynamoDB, S3, Rekognition) could not be reached: the connection was
+ * refused, reset or timed out, and the SDK's own quick retries ran out. Transient by nature, so the
+ * state machine retries the step under this name (a bare Node error is called just "Error", which
+ * no retrier could tell from a bug). The message stays the original one: the sentence around it is
+ * written where the photo's reason is (record-photo's failureReason).
+ */
+export class ServiceUnreachable extends Error {
+  override readonly name = SERVICE_UNREACHABLE;
+}
+
+/** The same error, renamed ServiceUnreachable when it is a connection failure; anything else as it is. */
+export function classifyNetworkFailure(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof ServiceUnreachable) return error;
+  const code = (error as { code?: unknown }).code;
+  const network =
+    error.name === 'TimeoutError' || // the SDK's socket and connection timeouts
+    (typeof code === 'string' && NETWORK_FAILURE.test(code)) ||
+    NETWORK_FAILURE.test(error.message);
+  return network ? new ServiceUnreachable(errorReason(error), { cause: error }) : error;
+}
+
 /** DynamoDB refused a conditional write: the SDK's class or, across bundles, its name. */
 export function isConditionFailed(error: unknown): boolean {
   return errorName(error) === 'ConditionalCheckFailedException';

@@ -6,6 +6,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { classifyNetworkFailure } from './errors';
 
 // One instance each per execution environment. POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE
 // and POWERTOOLS_LOG_LEVEL (set by the CDK construct) override these defaults.
@@ -21,10 +22,18 @@ export const metrics = new Metrics({ serviceName: 'image-recognition', namespace
 export function withPowertools<TEvent, TResult>(
   handler: (event: TEvent, context: Context) => Promise<TResult>,
 ) {
-  return middy(handler)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }));
+  return (
+    middy(handler)
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .use(logMetrics(metrics, { captureColdStartMetric: true }))
+      // Last, so its onError runs first: the other middlewares log and trace the renamed error.
+      .use({
+        onError: (request) => {
+          request.error = classifyNetworkFailure(request.error) as Error;
+        },
+      })
+  );
 }
 
 /** What the cores need from a logger; tests pass a stub, handlers pass `logger`. */

@@ -1,5 +1,6 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
+import { SERVICE_UNREACHABLE } from '../../lambda/shared/errors';
 import {
   DYNAMODB_TRANSIENT_ERRORS,
   LAMBDA_SERVICE_ERRORS,
@@ -149,10 +150,10 @@ describe('ImageProc definition', () => {
     }
   });
 
-  it('retries Lambda service errors on every Task with exponential backoff and full jitter', () => {
+  it('retries Lambda service errors and unreachable services on every Task with exponential backoff and full jitter', () => {
     for (const [name, state] of Object.entries(states).filter(([, s]) => s.Type === 'Task')) {
       expect(state.Retry?.[0], name).toEqual({
-        ErrorEquals: LAMBDA_SERVICE_ERRORS,
+        ErrorEquals: [...LAMBDA_SERVICE_ERRORS, SERVICE_UNREACHABLE],
         IntervalSeconds: 1,
         MaxAttempts: 4,
         BackoffRate: 2,

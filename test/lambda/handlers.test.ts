@@ -80,6 +80,20 @@ describe('handlers', () => {
     });
   });
 
+  it('names a connection failure ServiceUnreachable, so the state machine retries the step', async () => {
+    // Prepare: S3 refuses the connection, as an unreachable endpoint does after the SDK's own retries.
+    const s3Mock = mockClient(S3Client);
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4569'), { code: 'ECONNREFUSED' });
+    s3Mock.onAnyCommand().rejects(refused);
+    const handler = await loadHandler<Handler>('extract-metadata');
+
+    // Act / Assess
+    await expect(
+      handler({ bucket: 'photo-repo', key: 'Incoming/alice/p1.jpg' }, lambdaContext),
+    ).rejects.toMatchObject({ name: 'ServiceUnreachable', message: 'connect ECONNREFUSED 127.0.0.1:4569' });
+    s3Mock.restore();
+  });
+
   it('start-execution accepts the S3 test event (no records)', async () => {
     const handler = await loadHandler<Handler>('start-execution');
 

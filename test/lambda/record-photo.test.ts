@@ -310,6 +310,17 @@ describe('failureReason', () => {
     );
   });
 
+  it('says the same of a step that gave up as ServiceUnreachable after the retries', () => {
+    const reason = failureReason({
+      Error: 'ServiceUnreachable',
+      Cause: JSON.stringify({ errorType: 'ServiceUnreachable', errorMessage: 'socket hang up' }),
+    });
+
+    expect(reason).toBe(
+      'A service the pipeline depends on could not be reached, and the retries ran out: socket hang up',
+    );
+  });
+
   it('turns a bare library message into a sentence', () => {
     // Act
     const reason = failureReason({ Error: 'TypeError', Cause: 'cannot read properties of undefined' });

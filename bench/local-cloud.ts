@@ -4,7 +4,7 @@
  * `npm run pipeline` uploads them, and their DynamoDB records read until each is terminal.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,6 +14,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { TERMINAL_STATUSES } from '../lambda/shared/photo-view';
 import { type PipelineClients, pipelineClients, uploadPhoto } from '../local/pipeline-run';
 import { freePort } from '../local/ports';
+import { readRunningCloud } from '../local/running-cloud';
 import { mapLimit } from './map-limit';
 import type { BenchPhoto } from './photos';
 import type { Progress } from './progress';
@@ -111,10 +112,9 @@ export async function measureLocalCloud(options: LocalCloudOptions): Promise<Loc
       throw new Error(`The local cloud's recognizer did not load: ${warm.trim()}`);
     const warmMs = Date.now() - spawned;
 
-    const running = JSON.parse(readFileSync(join(stateDir, 'running.json'), 'utf8')) as {
-      env: Record<string, string>;
-      outputs: Record<string, string>;
-    };
+    const running = readRunningCloud(stateDir);
+    if (!running)
+      throw new Error(`The local cloud printed its banner but no running cloud is recorded in ${stateDir}`);
     const sdk = pipelineClients(running.env);
     clients = sdk; // destroyed in finally
     const bucket = running.outputs.PhotoRepoBucketName;

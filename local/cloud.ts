@@ -20,6 +20,7 @@ import { FunctionError, LocalFunction } from './lambda/runtime';
 import { LOCAL_OWNER } from './pipeline-run';
 import { assertPortFree, DEFAULT_PORTS, LOOPBACK_HOST, localCredentials, type PortSettings } from './ports';
 import { type RekognitionServer, startRekognitionServer } from './rekognition/server';
+import { DEFAULT_STATE_DIR } from './running-cloud';
 import { type LocalS3, type NotificationRule, startLocalS3 } from './s3';
 import {
   type LocalStateMachine,
@@ -37,8 +38,6 @@ import {
 } from './template';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** Where the local cloud keeps its state unless told otherwise (git-ignored). */
-export const DEFAULT_STATE_DIR = join(REPO_ROOT, '.local-cloud');
 
 export interface LocalCloudOptions {
   /** Where buckets, tables, executions and logs persist between runs. @default '<repo>/.local-cloud' */

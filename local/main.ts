@@ -1,12 +1,12 @@
 /**
  * `npm start`: runs the app's synthesized template on this machine until Ctrl-C.
  */
-import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom } from './cli-options';
-import { assertPortsFree, DEFAULT_STATE_DIR, startLocalCloud } from './cloud';
+import { assertPortsFree, startLocalCloud } from './cloud';
+import { DEFAULT_STATE_DIR, removeRunningCloud, writeRunningCloud } from './running-cloud';
 import { buildWebApp } from './web-build';
 
 const { values: flags } = parseArgs({ options: CLOUD_FLAGS, allowPositionals: false });
@@ -33,12 +33,12 @@ try {
   process.exit(1);
 }
 
-// `npm run pipeline` finds this running cloud through this file.
-const runtimeFile = join(cloud.stateDir, 'running.json');
-writeFileSync(
-  runtimeFile,
-  JSON.stringify({ pid: process.pid, env: cloud.clientEnvironment(), outputs: cloud.outputs }, null, 2),
-);
+// `npm run pipeline` and friends find this running cloud through it.
+writeRunningCloud(cloud.stateDir, {
+  pid: process.pid,
+  env: cloud.clientEnvironment(),
+  outputs: cloud.outputs,
+});
 
 console.log(`
 Local cloud running (started in ${((Date.now() - started) / 1000).toFixed(1)} s), state in ${cloud.stateDir}
@@ -89,7 +89,7 @@ const stop = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping the local cloud...`);
-  rmSync(runtimeFile, { force: true });
+  removeRunningCloud(cloud.stateDir);
   await cloud.close();
   console.log('Stopped.');
   process.exit(0);

@@ -3,13 +3,14 @@
  * waits for every photo to reach a terminal status, and prints what became of each.
  * Uses the running local cloud (`npm start`) if there is one, else starts one for the run.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TERMINAL_STATUSES } from '../lambda/shared/photo-view';
 import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom } from './cli-options';
-import { DEFAULT_STATE_DIR, type LocalCloud, startLocalCloud } from './cloud';
+import type { LocalCloud } from './cloud';
 import { type PipelineResult, pipelineClients, runPipeline } from './pipeline-run';
+import { DEFAULT_STATE_DIR, readRunningCloud } from './running-cloud';
 
 const USAGE = `Usage: npm run pipeline -- [--json] [--timeout <seconds>] <file or folder>...
 
@@ -54,9 +55,12 @@ const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
 const progressOut = process.stderr.isTTY ? process.stderr : null;
 
 let cloud: LocalCloud | null = null;
-let running = runningCloud(stateDir);
+let running: { env: Record<string, string>; outputs: Record<string, string> } | null =
+  readRunningCloud(stateDir);
 if (!running) {
   progressOut?.write('No local cloud is running (npm start); starting one for this run...\n');
+  // Loaded only now: the emulator (the CDK app, every server) takes seconds to load, the client a fraction.
+  const { startLocalCloud } = await import('./cloud');
   // Any free ports: this cloud is private to the run.
   cloud = await startLocalCloud({
     ...options,
@@ -104,22 +108,6 @@ function expand(path: string): string[] {
     .filter((name) => !name.startsWith('.'))
     .sort()
     .flatMap((name) => expand(join(path, name)));
-}
-
-function runningCloud(dir: string): { env: Record<string, string>; outputs: Record<string, string> } | null {
-  const file = join(dir, 'running.json');
-  if (!existsSync(file)) return null;
-  const running = JSON.parse(readFileSync(file, 'utf8')) as {
-    pid: number;
-    env: Record<string, string>;
-    outputs: Record<string, string>;
-  };
-  try {
-    process.kill(running.pid, 0);
-    return running;
-  } catch {
-    return null; // Left behind by a cloud that did not stop cleanly.
-  }
 }
 
 function bar(done: number, total: number, width = 30): string {

@@ -5,13 +5,12 @@
  * could not be started: ...") or left PROCESSING by those events is started again; redriven events
  * leave the file. On AWS the dead letters are in an SQS queue: see the README ("Redriving failed starts").
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG } from '../lib/config';
-import { DEFAULT_STATE_DIR } from './cloud';
 import { redriveDeadLetters } from './dead-letters';
 import { redriveOnAws } from './redrive-aws';
+import { DEFAULT_STATE_DIR, readRunningCloud } from './running-cloud';
 
 const USAGE = `Usage: npm run redrive [-- --state-dir <dir>]
        npm run redrive -- --aws [--stack <name>]
@@ -41,22 +40,8 @@ if (flags.aws) {
   process.exit(onAws.failed > 0 ? 1 : 0);
 }
 const stateDir = resolve(flags['state-dir'] ?? DEFAULT_STATE_DIR);
-const runningFile = join(stateDir, 'running.json');
-const running = existsSync(runningFile)
-  ? (JSON.parse(readFileSync(runningFile, 'utf8')) as {
-      pid: number;
-      env: Record<string, string>;
-      outputs: Record<string, string>;
-    })
-  : undefined;
-const alive = (() => {
-  try {
-    return running ? process.kill(running.pid, 0) : false;
-  } catch {
-    return false;
-  }
-})();
-if (!running || !alive) {
+const running = readRunningCloud(stateDir);
+if (!running) {
   console.error(`No local cloud is running for ${stateDir}: start it with \`npm start\`, then redrive.`);
   process.exit(1);
 }

@@ -3,6 +3,7 @@
  * same photos in one run: (1) sharp alone, (2) the Rekognition stand-in alone, (3) a warm local cloud.
  * Ratios, not absolute figures, are what to compare between runs: these machines are noisy.
  */
+import '../local/node-notice';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { measureLocalCloud } from './local-cloud';

@@ -385,9 +385,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   }
 }
 
-/** PATH and friends, so child processes and native modules behave; nothing AWS-related leaks in. */
+/**
+ * PATH and friends, so child processes and native modules behave; nothing AWS-related leaks in but
+ * the SDK's switch for its Node-version notice (local/node-notice.ts), which would otherwise open
+ * every function's log.
+ */
 function baseProcessEnvironment(): Record<string, string> {
-  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_PATH'];
+  const keep = [
+    'PATH',
+    'HOME',
+    'TMPDIR',
+    'LANG',
+    'NODE_PATH',
+    'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
+  ];
   return Object.fromEntries(
     keep.filter((key) => process.env[key] !== undefined).map((key) => [key, process.env[key]!]),
   );

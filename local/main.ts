@@ -1,6 +1,7 @@
 /**
  * `npm start`: runs the app's synthesized template on this machine until Ctrl-C.
  */
+import './node-notice';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';

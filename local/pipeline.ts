@@ -3,6 +3,7 @@
  * waits for every photo to reach a terminal status, and prints what became of each.
  * Uses the running local cloud (`npm start`) if there is one, else starts one for the run.
  */
+import './node-notice';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';

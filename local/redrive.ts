@@ -5,6 +5,7 @@
  * could not be started: ...") or left PROCESSING by those events is started again; redriven events
  * leave the file. On AWS the dead letters are in an SQS queue: see the README ("Redriving failed starts").
  */
+import './node-notice';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG } from '../lib/config';

@@ -236,8 +236,7 @@ async function startChild(stateDir: string, extraFlags: readonly string[]): Prom
     `--${name}-port`,
     String(ports[i]),
   ]);
-  // `npm start` is `tsx local/main.ts`; the tsx CLI would sit in between as a parent that relays only
-  // SIGINT and SIGTERM, so run the same script with tsx's loader in one process that gets SIGUSR2.
+  // What `npm start` runs: one process with tsx's loader, so SIGUSR2 reaches the cloud itself.
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'local/main.ts', '--state-dir', stateDir, ...flags, ...extraFlags],

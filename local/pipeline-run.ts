@@ -152,10 +152,12 @@ export async function runPipeline(
   return Promise.all(
     uploads.map(async ({ photoId, key }, index) => {
       let record: PhotoRecord | null = null;
-      while (Date.now() < deadline) {
+      // Often at first, when a small photo may already be done, then less: a local read is cheap,
+      // but a thousand photos polled every 50 ms would keep the cloud busy answering.
+      for (let pause = 50; Date.now() < deadline; pause = Math.min(pause * 1.5, 500)) {
         record = await readRecord(clients, target.table, owner, photoId);
         if (record && TERMINAL_STATUSES.includes(record.status)) break;
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
       progress.finished += 1;
       report();

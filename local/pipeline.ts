@@ -8,6 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TERMINAL_STATUSES } from '../lambda/shared/photo-view';
+import { importTypeScript } from './cli/import-typescript';
 import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom } from './cli-options';
 import type { LocalCloud } from './cloud';
 import { type PipelineResult, pipelineClients, runPipeline } from './pipeline-run';
@@ -61,7 +62,9 @@ let running: { env: Record<string, string>; outputs: Record<string, string> } | 
 if (!running) {
   progressOut?.write('No local cloud is running (npm start); starting one for this run...\n');
   // Loaded only now: the emulator (the CDK app, every server) takes seconds to load, the client a fraction.
-  const { startLocalCloud } = await import('./cloud');
+  const { startLocalCloud } = await importTypeScript<typeof import('./cloud')>(
+    new URL('./cloud.ts', import.meta.url),
+  );
   // Any free ports: this cloud is private to the run.
   cloud = await startLocalCloud({
     ...options,

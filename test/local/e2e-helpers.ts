@@ -182,7 +182,7 @@ export function processesMentioning(text: string): string[] {
   return found;
 }
 
-/** A CLI of this repo run with tsx, in its own process group, its output collected. */
+/** A CLI of this repo run as its npm script runs it, in its own process group, its output collected. */
 export interface CliProcess {
   readonly child: ChildProcess;
   /** Everything written so far. */
@@ -194,8 +194,22 @@ export interface CliProcess {
   waitForOutput(text: string, timeoutMs: number): Promise<void>;
 }
 
+/**
+ * The node arguments of the npm script that runs `script` (package.json is the one source: a test
+ * takes the path a user's `npm run` takes, tsx loader or precompiled launcher), without npm itself.
+ */
+export function npmScriptArguments(script: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const command = Object.values(scripts).find((line) => line.split(' ').at(-1) === script);
+  const [program, ...args] = command?.split(' ') ?? [];
+  if (program !== 'node') throw new Error(`No npm script runs ${script} with node`);
+  return args;
+}
+
 export function runCli(script: string, args: string[]): CliProcess {
-  const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [script, ...args], {
+  const child = spawn(process.execPath, [...npmScriptArguments(script), ...args], {
     cwd: REPO_ROOT,
     detached: true, // its own process group, so a test can clean up everything it started
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,8 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { webAppContentSecurityPolicy } from '../lib/content-security-policy';
 import type { InvokeResult } from './lambda/runtime';
-import { LOCAL_OWNER } from './pipeline-run';
-import { assertLoopbackHost, LOOPBACK_HOST } from './ports';
+import { assertLoopbackHost, LOCAL_OWNER, LOOPBACK_HOST } from './ports';
 import { type CfnTemplate, LOCAL_ACCOUNT, type LocalNames, resourcesOfType } from './template';
 
 /** Where the API is mounted on the shared origin; the web app's config.json points here. */

@@ -17,8 +17,14 @@ import { type DynamoEngine, type LocalDynamo, startLocalDynamo } from './dynamod
 import { executionStatusChange, rulesFrom, targetsOf } from './events';
 import { AsyncInvocationQueue, type QueueEntry } from './lambda/async-queue';
 import { FunctionError, LocalFunction } from './lambda/runtime';
-import { LOCAL_OWNER } from './pipeline-run';
-import { assertPortFree, DEFAULT_PORTS, LOOPBACK_HOST, localCredentials, type PortSettings } from './ports';
+import {
+  assertPortFree,
+  DEFAULT_PORTS,
+  LOCAL_OWNER,
+  LOOPBACK_HOST,
+  localCredentials,
+  type PortSettings,
+} from './ports';
 import { type RekognitionServer, startRekognitionServer } from './rekognition/server';
 import { DEFAULT_STATE_DIR } from './running-cloud';
 import { type LocalS3, type NotificationRule, startLocalS3 } from './s3';

@@ -11,9 +11,10 @@ import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { INCOMING_PREFIX, type PhotoRecord } from '../lambda/shared/model';
 import { EMPTY_METADATA, type PhotoView, TERMINAL_STATUSES, toPhotoView } from '../lambda/shared/photo-view';
+import { LOCAL_OWNER } from './ports';
 
-/** The owner photos uploaded from this machine belong to; the local web app signs in as this user. */
-export const LOCAL_OWNER = 'local-user';
+/** The owner the tools upload as unless told otherwise (defined with the local cloud's identity). */
+export { LOCAL_OWNER };
 
 export interface PipelineClients {
   s3: S3Client;

@@ -25,6 +25,9 @@ export function assertLoopbackHost(host: string, service: string): void {
 }
 
 /** s3rver accepts only these; the other local services accept anything. */
+/** The owner photos uploaded from this machine belong to; the local web app signs in as this user. */
+export const LOCAL_OWNER = 'local-user';
+
 export const localCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 export interface PortSettings {

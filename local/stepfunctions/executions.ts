@@ -18,7 +18,10 @@ export type TaskHandler = (input: unknown) => Promise<unknown>;
 
 export interface ExecutionRecord {
   readonly executionArn: string;
+  /** The state machine's own (unqualified) ARN, also for an execution started through an alias. */
   readonly stateMachineArn: string;
+  /** The alias StartExecution was called with, when it was one. */
+  readonly stateMachineAliasArn?: string;
   readonly name: string;
   readonly type: 'STANDARD' | 'EXPRESS';
   status: ExecutionStatus;

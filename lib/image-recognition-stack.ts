@@ -149,6 +149,7 @@ export class ImageRecognitionStack extends Stack {
     const deployment = new SafeDeployment(this, 'Deployment', {
       config,
       photoRepo: this.storage.photoRepo,
+      alarmTopic: alarms.topic,
       functions: [
         deployed(processing.startExecution, 'start-execution', true),
         deployed(processing.extractMetadata, 'extract-metadata', true),

@@ -1,7 +1,9 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { SmokeTestName } from '../lambda/pre-traffic-hook/smoke-test';
 import { SMOKE_TEST_PREFIX } from '../lambda/shared/model';
@@ -40,6 +42,8 @@ export interface SafeDeploymentProps {
   readonly functions: readonly DeployedFunction[];
   /** PhotoRepo: the PreTraffic hooks put their smoke photo under SMOKE_TEST_PREFIX. */
   readonly photoRepo: s3.IBucket;
+  /** Told when a new version's errors alarm fires or recovers (lib/alarms.ts). @default nobody */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -71,6 +75,10 @@ export class SafeDeployment extends Construct {
     for (const { fn, errorsAlarm, rollbackAlarms = [], smokeTest } of props.functions) {
       const name = fn.node.id.replace(/Function$/, '');
       const newVersionErrors = this.newVersionErrorsAlarm(`${name}NewVersionErrorsAlarm`, fn, config);
+      if (props.alarmTopic) {
+        newVersionErrors.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+        newVersionErrors.addOkAction(new actions.SnsAction(props.alarmTopic));
+      }
       this.newVersionErrors.set(fn, newVersionErrors);
       const preHook = smokeTest
         ? this.preTrafficHook(`${name}PreTrafficHook`, fn, smokeTest, props)

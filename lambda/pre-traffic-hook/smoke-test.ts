@@ -66,6 +66,8 @@ export function smokePhotoKey(runId: string): string {
 export function planSmokeTest(name: SmokeTestName, bucket: string, runId: string): SmokeTestPlan {
   const photoId = `smoke-${safeId(runId)}`;
   const photo = { bucket, key: smokePhotoKey(runId), owner: SMOKE_TEST_OWNER, photoId };
+  // Shaped like an execution ARN (the functions read the execution's name from it); no such execution exists.
+  const executionArn = `arn:aws:states:::execution:smoke-test:${photoId}`;
   switch (name) {
     case 'start-execution':
       // The test event S3 itself sends when a notification is configured: no records, nothing started.
@@ -123,7 +125,7 @@ export function planSmokeTest(name: SmokeTestName, bucket: string, runId: string
         event: {
           action: 'failed',
           photo,
-          executionId: `smoke-test:${photoId}`,
+          executionId: executionArn,
           error: { Error: 'SmokeTest', Cause: 'A deployment smoke test; there is no such photo.' },
         },
         check: (result) => errorOf(result) ?? expectField(result.payload, 'written', false),
@@ -137,7 +139,7 @@ export function planSmokeTest(name: SmokeTestName, bucket: string, runId: string
           'detail-type': 'Step Functions Execution Status Change',
           source: 'aws.states',
           detail: {
-            executionArn: `arn:aws:states:::execution:smoke-test:${photoId}`,
+            executionArn,
             status: 'ABORTED',
             input: JSON.stringify(photo),
             startDate: now,

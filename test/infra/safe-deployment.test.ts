@@ -24,7 +24,8 @@ const PIPELINE = [
   'ProcessingGenerateThumbnailFunction',
 ];
 
-type Resource = { Type: string; Properties: Record<string, any>; UpdatePolicy?: Record<string, any> };
+/** A template resource, as the assertions library hands it out (untyped JSON). */
+type Resource = ReturnType<Template['findResources']>[string];
 
 const functionId = (template: Template, prefix: string) =>
   logicalId(template, 'AWS::Lambda::Function', prefix);

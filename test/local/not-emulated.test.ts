@@ -26,7 +26,7 @@ describe('Lambda aliases and versions in the local cloud', () => {
   it('runs the function for every alias and version of the template, and for $LATEST', () => {
     for (const type of ['AWS::Lambda::Alias', 'AWS::Lambda::Version']) {
       for (const [id, resource] of resourcesOfType(template, type)) {
-        const functionId = (resource.Properties?.FunctionName as { Ref: string }).Ref;
+        const functionId = (resource.Properties as { FunctionName: { Ref: string } }).FunctionName.Ref;
         const functionArn = names.getAtt(functionId, 'Arn');
         expect(qualifiers.functionArnOf(names.ref(id), isFunction), id).toBe(functionArn);
         expect(qualifiers.functionArnOf(`${functionArn}:$LATEST`, isFunction)).toBe(functionArn);

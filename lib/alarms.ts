@@ -58,8 +58,11 @@ export interface OperationsAlarmsProps {
   readonly stateMachine: sfn.IStateMachine;
   /** Every function behind a live alias: each gets an errors and a throttles alarm. */
   readonly functions: readonly PipelineFunction[];
-  /** Dead-letter queues: any message in one is an event that needs a person (or a redrive). */
-  readonly deadLetterQueues: readonly sqs.IQueue[];
+  /**
+   * Dead-letter queues by a short name (the alarm is `<name>DeadLettersAlarm`): any message in one is
+   * an event that needs a person (or a redrive).
+   */
+  readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
   readonly httpApi?: apigw.IHttpApi;
 }
 
@@ -161,18 +164,18 @@ export class OperationsAlarms extends Construct {
       );
     }
 
-    props.deadLetterQueues.forEach((queue, index) => {
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
       this.deadLetters.push(
-        this.alarm(index === 0 ? 'DeadLettersAlarm' : `DeadLetters${index + 1}Alarm`, {
+        this.alarm(`${name}DeadLettersAlarm`, {
           metric: queue.metricApproximateNumberOfMessagesVisible({
             period: Duration.minutes(5),
             statistic: cloudwatch.Stats.MAXIMUM,
           }),
           threshold: 1,
-          alarmDescription: `Events are waiting in the dead-letter queue ${queue.node.path}: they failed every retry. Fix the cause, then redrive them (README, "Redriving failed starts").`,
+          alarmDescription: `${name}: events are waiting in the dead-letter queue ${queue.node.path}; they failed every retry. Fix the cause, then redrive them (README, "Redriving failed starts").`,
         }),
       );
-    });
+    }
 
     if (props.httpApi) {
       this.apiServerErrors = this.alarm('ApiServerErrorsAlarm', {

@@ -125,10 +125,10 @@ export class ImageRecognitionStack extends Stack {
     ];
     const apiFunctions = [api.createUpload, api.listPhotos, api.getPhoto, api.deletePhoto];
     const reconcilePhoto = reconciler ? [reconciler.reconcilePhoto] : [];
-    const deadLetterQueues = [
-      processing.startExecutionDeadLetters,
-      ...(reconciler ? [reconciler.deadLetters] : []),
-    ];
+    const deadLetterQueues = {
+      StartExecution: processing.startExecutionDeadLetters,
+      ...(reconciler ? { Reconcile: reconciler.deadLetters } : {}),
+    };
 
     const alarms = new OperationsAlarms(this, 'Alarms', {
       config,

@@ -13,7 +13,8 @@ export interface OperationsDashboardProps {
   readonly steps: readonly PipelineFunction[];
   /** The other functions (start-execution, the API's, the reconciler): their errors. */
   readonly otherFunctions: readonly PipelineFunction[];
-  readonly deadLetterQueues: readonly sqs.IQueue[];
+  /** Dead-letter queues by a short name, shown as the graph's labels. */
+  readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
   readonly httpApi?: apigw.IHttpApi;
   /** Shown as one alarm status widget. */
   readonly alarms: readonly cloudwatch.IAlarm[];
@@ -170,11 +171,11 @@ export class OperationsDashboard extends Construct {
       ...apiWidgets,
       new cloudwatch.GraphWidget({
         title: 'Dead letters waiting',
-        left: props.deadLetterQueues.map((queue) =>
+        left: Object.entries(props.deadLetterQueues).map(([name, queue]) =>
           queue.metricApproximateNumberOfMessagesVisible({
             period: FIVE_MINUTES,
             statistic: cloudwatch.Stats.MAXIMUM,
-            label: queue.node.path.split('/').slice(-1)[0],
+            label: name,
           }),
         ),
         width: 8,

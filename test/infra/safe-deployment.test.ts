@@ -351,8 +351,8 @@ describe('alarms', () => {
 
   it('alarms on any message in either dead-letter queue', () => {
     for (const [prefix, queue] of [
-      ['AlarmsDeadLettersAlarm', 'ProcessingStartExecutionDeadLetters'],
-      ['AlarmsDeadLetters2Alarm', 'ReconcilerReconcileDeadLetters'],
+      ['AlarmsStartExecutionDeadLettersAlarm', 'ProcessingStartExecutionDeadLetters'],
+      ['AlarmsReconcileDeadLettersAlarm', 'ReconcilerReconcileDeadLetters'],
     ]) {
       expect(alarm(prefix).Properties).toMatchObject({
         Namespace: 'AWS/SQS',

@@ -1,7 +1,9 @@
+import { CodeDeployClient, PutLifecycleEventHookExecutionStatusCommand } from '@aws-sdk/client-codedeploy';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import sharp from 'sharp';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { isRekognitionThrottling } from '../../lambda/detect-labels/detect-labels';
 import { SMOKE_PHOTO } from '../../lambda/pre-traffic-hook/smoke-photo';
 import {
@@ -13,6 +15,7 @@ import {
   smokePhotoKey,
 } from '../../lambda/pre-traffic-hook/smoke-test';
 import { INCOMING_PREFIX, SMOKE_TEST_OWNER, SMOKE_TEST_PREFIX } from '../../lambda/shared/model';
+import { lambdaContext, loadHandler, stubHandlerEnvironment } from './helpers';
 
 const BUCKET = 'photo-repo';
 const DEPLOYMENT = 'd-ABCDEF123';
@@ -173,4 +176,86 @@ describe('isRekognitionThrottling (the RekognitionThrottled metric)', () => {
       isRekognitionThrottling(Object.assign(new Error('bad'), { name: 'InvalidImageFormatException' })),
     ).toBe(false);
   });
+});
+
+describe('the PreTraffic hook handler', () => {
+  const VERSION_ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:ExtractMetadata:7';
+  const event = { DeploymentId: DEPLOYMENT, LifecycleEventHookExecutionId: 'hook-execution-1' };
+  type Hook = (event: unknown, context: typeof lambdaContext) => Promise<unknown>;
+  stubHandlerEnvironment({
+    SMOKE_TEST: 'extract-metadata',
+    TARGET_FUNCTION_ARN: VERSION_ARN,
+    PHOTO_BUCKET: BUCKET,
+  });
+  const lambda = mockClient(LambdaClient);
+  const codeDeploy = mockClient(CodeDeployClient);
+
+  beforeEach(() => {
+    s3.reset();
+    lambda.reset();
+    codeDeploy.reset();
+  });
+
+  const answer = (payload: unknown, functionError?: string) =>
+    lambda.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      FunctionError: functionError,
+      Payload: new TextEncoder().encode(JSON.stringify(payload)) as never,
+    });
+
+  it('invokes the new version and reports Succeeded to CodeDeploy when the smoke test passes', async () => {
+    // Prepare
+    answer(HEALTHY['extract-metadata'].payload);
+    const hook = await loadHandler<Hook>('pre-traffic-hook');
+
+    // Act
+    await hook(event, lambdaContext);
+
+    // Assess
+    expect(lambda.commandCalls(InvokeCommand)[0].args[0].input.FunctionName).toBe(VERSION_ARN);
+    expect(codeDeploy.commandCalls(PutLifecycleEventHookExecutionStatusCommand)[0].args[0].input).toEqual({
+      deploymentId: DEPLOYMENT,
+      lifecycleEventHookExecutionId: 'hook-execution-1',
+      status: 'Succeeded',
+    });
+  });
+
+  it('reports Failed when the new version fails the smoke test', async () => {
+    answer({ errorType: 'Runtime.ImportModuleError', errorMessage: 'Cannot find module' }, 'Unhandled');
+    const hook = await loadHandler<Hook>('pre-traffic-hook');
+
+    await hook(event, lambdaContext);
+
+    expect(codeDeploy.commandCalls(PutLifecycleEventHookExecutionStatusCommand)[0].args[0].input.status).toBe(
+      'Failed',
+    );
+  });
+
+  it('fails on an event that is not a CodeDeploy lifecycle hook event, reporting nothing', async () => {
+    const hook = await loadHandler<Hook>('pre-traffic-hook');
+
+    await expect(hook({ DeploymentId: DEPLOYMENT }, lambdaContext)).rejects.toMatchObject({
+      name: 'InvalidInput',
+    });
+    expect(codeDeploy.calls()).toHaveLength(0);
+  });
+
+  it('fails at start-up when SMOKE_TEST names no smoke test', async () => {
+    vi.stubEnv('SMOKE_TEST', 'list-photos');
+
+    await expect(loadHandler<Hook>('pre-traffic-hook')).rejects.toThrow(
+      'Environment variable SMOKE_TEST names no smoke test: "list-photos"',
+    );
+  });
+
+  it.each(['SMOKE_TEST', 'TARGET_FUNCTION_ARN', 'PHOTO_BUCKET'])(
+    'fails at start-up when %s is missing',
+    async (name) => {
+      vi.stubEnv(name, undefined);
+
+      await expect(loadHandler<Hook>('pre-traffic-hook')).rejects.toThrow(
+        `Environment variable ${name} is not set`,
+      );
+    },
+  );
 });

@@ -95,6 +95,7 @@ export function runExecution(
     states: stateMachine.states,
     region: settings.region,
     roleArn: stateMachine.roleArn,
+    stateMachineAliasArn: record.stateMachineAliasArn,
     events: record.events,
     onChange: settings.onChange,
   });

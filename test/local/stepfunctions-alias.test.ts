@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
   ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
@@ -58,6 +59,8 @@ describe('a state machine alias in the local Step Functions', () => {
       stateMachineAliasArn: aliasArn,
       status: 'SUCCEEDED',
     });
+    const { events } = await client.send(new GetExecutionHistoryCommand({ executionArn }));
+    expect(events?.[0].executionStartedEventDetails?.stateMachineAliasArn).toBe(aliasArn);
   });
 
   it('lists an alias’s executions by the alias, and all of them by the state machine', async () => {

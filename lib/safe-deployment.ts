@@ -103,7 +103,7 @@ export class SafeDeployment extends Construct {
       Validations.of(group).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
         reason:
-          "CodeDeploy's own managed policy for Lambda deployments: it may only update aliases and read alarms, and invoke only the hooks granted to it.",
+          "CodeDeploy's own managed policy for Lambda deployments: it updates aliases, reads alarms and may invoke only functions named CodeDeployHook_* (this app has none; each hook is granted to its group's role).",
       });
     }
   }

@@ -38,6 +38,36 @@ export interface ThrottleSettings {
 /** The photo API's routes, by name (lambda/shared/api.ts). */
 export type ApiRouteName = keyof typeof API_ROUTES;
 
+/**
+ * CodeDeploy's predefined ways to move a Lambda alias to a new version (LambdaDeploymentConfig): a
+ * canary (10% for N minutes, then the rest), linear (10% more every N minutes), or all at once.
+ */
+export const FUNCTION_DEPLOYMENT_PREFERENCES = [
+  'CANARY_10PERCENT_5MINUTES',
+  'CANARY_10PERCENT_10MINUTES',
+  'CANARY_10PERCENT_15MINUTES',
+  'CANARY_10PERCENT_30MINUTES',
+  'LINEAR_10PERCENT_EVERY_1MINUTE',
+  'LINEAR_10PERCENT_EVERY_2MINUTES',
+  'LINEAR_10PERCENT_EVERY_3MINUTES',
+  'LINEAR_10PERCENT_EVERY_10MINUTES',
+  'ALL_AT_ONCE',
+] as const;
+export type FunctionDeploymentPreference = (typeof FUNCTION_DEPLOYMENT_PREFERENCES)[number];
+
+/** How the state machine's `live` alias moves to a new version (its DeploymentPreference). */
+export interface StateMachineDeploymentPreference {
+  /**
+   * CANARY: `percentage` of new executions for `intervalMinutes`, then all. LINEAR: `percentage` more
+   * every `intervalMinutes`. ALL_AT_ONCE: everything at once, still watched by the alarms and rolled back.
+   */
+  readonly type: 'CANARY' | 'LINEAR' | 'ALL_AT_ONCE';
+  /** Share of executions moved per step, 1-99 (not used by ALL_AT_ONCE). */
+  readonly percentage: number;
+  /** Minutes between steps, 1-2100 (not used by ALL_AT_ONCE). */
+  readonly intervalMinutes: number;
+}
+
 export interface PipelineConfig {
   /** Name of the CloudFormation stack. @default 'ImageRecognition' */
   readonly stackName: string;
@@ -109,6 +139,38 @@ export interface PipelineConfig {
      */
     readonly routeThrottles: Readonly<Record<ApiRouteName, ThrottleSettings>>;
   };
+  readonly deployment: {
+    /**
+     * How CodeDeploy moves every function's `live` alias to a new version. A canary or linear
+     * preference shifts traffic gradually and rolls back when an alarm fires; ALL_AT_ONCE (for
+     * development stages) shifts at once, still after the PreTraffic smoke tests.
+     * @default 'CANARY_10PERCENT_5MINUTES'
+     */
+    readonly functions: FunctionDeploymentPreference;
+    /** How the ImageProc state machine's `live` alias moves to a new version. @default CANARY 10% for 5 minutes */
+    readonly stateMachine: StateMachineDeploymentPreference;
+  };
+  readonly alarms: {
+    /**
+     * An e-mail address told of every alarm and its recovery (an SNS topic with an e-mail subscription
+     * the owner must confirm). Without it the alarms still exist, show on the dashboard and roll back
+     * deployments. @default undefined: no topic
+     */
+    readonly email: string | undefined;
+    /**
+     * A function's error rate (errors / invocations over one minute, in %) that raises its errors alarm
+     * and rolls back its deployment. Not 0: the pipeline's functions throw on purpose for corrupt or
+     * hostile uploads. @default 10
+     */
+    readonly functionErrorRatePercent: number;
+    /**
+     * Failed executions in one minute, not counting rejections (an unsupported type also ends the
+     * execution FAILED), that raise the failed-executions alarm and roll back a deployment. @default 3
+     */
+    readonly failedExecutionsPerMinute: number;
+    /** The photo API's p99 latency, in ms over five minutes, that raises its latency alarm. @default 3000 */
+    readonly apiLatencyP99Ms: number;
+  };
   readonly auth: {
     /**
      * Prefix of the Cognito managed login domain, `https://<prefix>.auth.<region>.amazoncognito.com`.
@@ -162,6 +224,16 @@ export const DEFAULT_CONFIG: PipelineConfig = {
       getPhoto: { burstLimit: 100, rateLimit: 50 },
       deletePhoto: { burstLimit: 20, rateLimit: 10 },
     },
+  },
+  deployment: {
+    functions: 'CANARY_10PERCENT_5MINUTES',
+    stateMachine: { type: 'CANARY', percentage: 10, intervalMinutes: 5 },
+  },
+  alarms: {
+    email: undefined,
+    functionErrorRatePercent: 10,
+    failedExecutionsPerMinute: 3,
+    apiLatencyP99Ms: 3000,
   },
   auth: { domainPrefix: undefined },
 };
@@ -304,6 +376,8 @@ export function validateConfig(config: PipelineConfig): string[] {
   for (const [route, throttle] of Object.entries(config.api.routeThrottles)) {
     problems.push(...throttleProblems(`api.routeThrottles.${route}`, throttle));
   }
+  problems.push(...deploymentProblems(config));
+  problems.push(...alarmProblems(config));
   const prefix = config.auth.domainPrefix;
   if (prefix === undefined) {
     if (RESERVED_DOMAIN_WORDS.test(config.stackName.toLowerCase())) {
@@ -318,6 +392,61 @@ export function validateConfig(config: PipelineConfig): string[] {
   ) {
     problems.push(
       `auth.domainPrefix "${prefix}" must be 1-63 lower-case letters, digits and hyphens (not at either end) without the words aws, amazon or cognito`,
+    );
+  }
+  return problems;
+}
+
+function deploymentProblems({ deployment }: PipelineConfig): string[] {
+  const problems: string[] = [];
+  if (!FUNCTION_DEPLOYMENT_PREFERENCES.includes(deployment.functions)) {
+    problems.push(
+      `deployment.functions "${deployment.functions}" must be one of ${FUNCTION_DEPLOYMENT_PREFERENCES.join(', ')}`,
+    );
+  }
+  const { type, percentage, intervalMinutes } = deployment.stateMachine;
+  if (type !== 'CANARY' && type !== 'LINEAR' && type !== 'ALL_AT_ONCE') {
+    problems.push(`deployment.stateMachine.type "${type}" must be CANARY, LINEAR or ALL_AT_ONCE`);
+  }
+  if (!Number.isInteger(percentage) || percentage < 1 || percentage > 99) {
+    problems.push(
+      `deployment.stateMachine.percentage must be a whole number from 1 to 99 (the share of executions moved per step), got ${percentage}`,
+    );
+  }
+  if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1 || intervalMinutes > 2100) {
+    problems.push(
+      `deployment.stateMachine.intervalMinutes must be a whole number of minutes from 1 to 2100, got ${intervalMinutes}`,
+    );
+  }
+  return problems;
+}
+
+/** An address SNS accepts for an e-mail subscription: one @, no spaces, a dot in the domain. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function alarmProblems({ alarms }: PipelineConfig): string[] {
+  const problems: string[] = [];
+  if (alarms.email !== undefined && (typeof alarms.email !== 'string' || !EMAIL.test(alarms.email))) {
+    problems.push(`alarms.email "${alarms.email}" must be an e-mail address such as ops@example.com`);
+  }
+  const {
+    functionErrorRatePercent: rate,
+    failedExecutionsPerMinute: failed,
+    apiLatencyP99Ms: latency,
+  } = alarms;
+  if (typeof rate !== 'number' || !(rate > 0 && rate <= 100)) {
+    problems.push(
+      `alarms.functionErrorRatePercent must be a percentage above 0 and at most 100, got ${rate}`,
+    );
+  }
+  if (!Number.isInteger(failed) || failed < 1 || failed > 10_000) {
+    problems.push(
+      `alarms.failedExecutionsPerMinute must be a whole number of executions from 1 to 10000, got ${failed}`,
+    );
+  }
+  if (!Number.isInteger(latency) || latency < 100 || latency > 30_000) {
+    problems.push(
+      `alarms.apiLatencyP99Ms must be a whole number of milliseconds from 100 to 30000 (API Gateway's integration limit), got ${latency}`,
     );
   }
   return problems;

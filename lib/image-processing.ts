@@ -10,10 +10,11 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SERVICE_UNREACHABLE } from '../lambda/shared/errors';
-import { INCOMING_PREFIX, THUMBNAIL_PREFIX } from '../lambda/shared/model';
+import { INCOMING_PREFIX, SMOKE_TEST_PREFIX, THUMBNAIL_PREFIX } from '../lambda/shared/model';
 import { executionTimeoutSeconds, type PipelineConfig } from './config';
 import { acknowledgeCdkHelper } from './nag';
 import { PipelineFunction } from './pipeline-function';
+import { StateMachineLiveAlias } from './state-machine-alias';
 
 /**
  * Errors that say the Lambda service (not our code) failed to run the function. Retried: they are
@@ -56,6 +57,8 @@ export interface ImageProcessingProps {
  */
 export class ImageProcessing extends Construct {
   public readonly stateMachine: sfn.StateMachine;
+  /** The state machine's `live` alias: what start-execution starts. */
+  public readonly stateMachineAlias: StateMachineLiveAlias;
   public readonly startExecution: PipelineFunction;
   public readonly extractMetadata: PipelineFunction;
   public readonly recordPhoto: PipelineFunction;
@@ -75,7 +78,10 @@ export class ImageProcessing extends Construct {
       description: 'ImageProc: reads the head of an upload and extracts format, size, EXIF and GPS',
       settings: config.functions.extractMetadata,
       nodeModules: ['sharp'], // sharp's metadata() reads the header: its native binary must ship too.
-    }).bindReadObjects(photoRepo, INCOMING_PREFIX);
+    })
+      .bindReadObjects(photoRepo, INCOMING_PREFIX)
+      // The PreTraffic hook's smoke photo (lib/safe-deployment.ts): outside Incoming/, so it starts nothing.
+      .bindReadObjects(photoRepo, SMOKE_TEST_PREFIX);
 
     this.recordPhoto = new PipelineFunction(this, 'RecordPhotoFunction', {
       ...common,
@@ -97,7 +103,9 @@ export class ImageProcessing extends Construct {
         MIN_CONFIDENCE: String(config.labels.minConfidence),
       },
       // Rekognition reads the S3 object with the caller's rights; photos under 80 px are read here.
-    }).bindReadObjects(photoRepo, INCOMING_PREFIX);
+    })
+      .bindReadObjects(photoRepo, INCOMING_PREFIX)
+      .bindReadObjects(photoRepo, SMOKE_TEST_PREFIX);
     this.detectLabels.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['rekognition:DetectLabels'], resources: ['*'] }),
     );
@@ -115,6 +123,7 @@ export class ImageProcessing extends Construct {
       },
     })
       .bindReadObjects(photoRepo, INCOMING_PREFIX)
+      .bindReadObjects(photoRepo, SMOKE_TEST_PREFIX)
       .bindWriteObjects(photoRepo, THUMBNAIL_PREFIX, 'THUMBNAIL_PREFIX')
       // After writing, it reads the photo's record and takes the thumbnail back if the photo was
       // deleted meanwhile (see lambda/generate-thumbnail/generate-thumbnail.ts).
@@ -122,6 +131,10 @@ export class ImageProcessing extends Construct {
       .bindTable(imageMetadata, ['dynamodb:GetItem']);
 
     this.stateMachine = this.buildStateMachine(config);
+    this.stateMachineAlias = new StateMachineLiveAlias(this, 'ImageProcLive', {
+      stateMachine: this.stateMachine,
+      preference: config.deployment.stateMachine,
+    });
 
     this.startExecutionDeadLetters = new sqs.Queue(this, 'StartExecutionDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -140,8 +153,9 @@ export class ImageProcessing extends Construct {
       settings: config.functions.startExecution,
     })
       .bindTable(imageMetadata, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'])
-      .bindStartExecution(this.stateMachine);
-    this.startExecution.configureAsyncInvoke({
+      .bindStartExecution(this.stateMachineAlias);
+    // On the alias, which S3 invokes: an EventInvokeConfig applies to one qualifier only.
+    this.startExecution.live.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       onFailure: new destinations.SqsDestination(this.startExecutionDeadLetters),
@@ -150,7 +164,7 @@ export class ImageProcessing extends Construct {
     // Only object-created events under Incoming/ reach the pipeline; thumbnails (Thumbnails/) never do.
     photoRepo.addEventNotification(
       s3.EventType.OBJECT_CREATED,
-      new s3n.LambdaDestination(this.startExecution),
+      new s3n.LambdaDestination(this.startExecution.live),
       {
         prefix: INCOMING_PREFIX,
       },
@@ -177,7 +191,9 @@ export class ImageProcessing extends Construct {
       resultPath?: string | 'replace',
     ) =>
       new tasks.LambdaInvoke(this, id, {
-        lambdaFunction: fn,
+        // The alias: a deployment that changes only code leaves the definition as it is, and CodeDeploy
+        // shifts the executions' calls to the new version gradually.
+        lambdaFunction: fn.live,
         payload: sfn.TaskInput.fromObject(payload),
         // The function's return value is the state's result; no Lambda envelope to unwrap.
         payloadResponseOnly: true,
@@ -308,17 +324,11 @@ export class ImageProcessing extends Construct {
       },
       comment: 'ImageProc: metadata, type check, store, then Rekognition labels and a thumbnail in parallel',
     });
-    Validations.of(stateMachine).acknowledge(
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray and CloudWatch Logs delivery actions do not support resource-level permissions.',
-      },
-      ...[this.extractMetadata, this.recordPhoto, this.detectLabels, this.generateThumbnail].map((fn) => ({
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as never)}.Arn>:*]`,
-        reason:
-          'Invoking a function by version or alias ARN (the :* suffix) is needed by the Lambda task integration.',
-      })),
-    );
+    // The tasks invoke the functions' live aliases, and the role may invoke exactly those.
+    Validations.of(stateMachine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray and CloudWatch Logs delivery actions do not support resource-level permissions.',
+    });
     return stateMachine;
   }
 }

@@ -1,11 +1,16 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import type { SmokeTestName } from '../lambda/pre-traffic-hook/smoke-test';
+import { OperationsAlarms } from './alarms';
 import type { PipelineConfig } from './config';
 import { ImageProcessing } from './image-processing';
+import { OperationsDashboard } from './operations-dashboard';
 import { PhotoApi } from './photo-api';
 import { PhotoReconciler } from './photo-reconciler';
 import { PhotoStorage } from './photo-storage';
+import type { PipelineFunction } from './pipeline-function';
+import { SafeDeployment } from './safe-deployment';
 import { WebHosting } from './web-hosting';
 
 export interface ImageRecognitionStackProps extends StackProps {
@@ -20,6 +25,9 @@ export class ImageRecognitionStack extends Stack {
   public readonly reconciler?: PhotoReconciler;
   public readonly api: PhotoApi;
   public readonly web: WebHosting;
+  public readonly alarms: OperationsAlarms;
+  public readonly deployment: SafeDeployment;
+  public readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: ImageRecognitionStackProps) {
     super(scope, id, props);
@@ -74,20 +82,94 @@ export class ImageRecognitionStack extends Stack {
       cognitoDomain: this.api.userPoolDomain.baseUrl(),
     });
 
+    ({
+      alarms: this.alarms,
+      deployment: this.deployment,
+      dashboard: this.dashboard,
+    } = this.addOperations(config));
+
     new CfnOutput(this, 'PhotoRepoBucketName', { value: this.storage.photoRepo.bucketName });
     new CfnOutput(this, 'ImageMetadataTableName', { value: this.storage.imageMetadata.tableName });
     new CfnOutput(this, 'ImageProcStateMachineArn', { value: this.processing.stateMachine.stateMachineArn });
+    // What uploads start: executions go through it, so its deployment preference applies to them.
+    new CfnOutput(this, 'ImageProcLiveAliasArn', { value: this.processing.stateMachineAlias.aliasArn });
     // What `npm run redrive -- --aws` reads: the dead-lettered upload events and the function to replay them.
     new CfnOutput(this, 'StartExecutionDeadLetterQueueUrl', {
       value: this.processing.startExecutionDeadLetters.queueUrl,
     });
+    // The live alias's ARN (Lambda takes it as a FunctionName): a redrive runs the code S3 runs.
     new CfnOutput(this, 'StartExecutionFunctionName', {
-      value: this.processing.startExecution.functionName,
+      value: this.processing.startExecution.live.functionArn,
     });
     new CfnOutput(this, 'WebAppUrl', { value: this.web.url });
     new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint });
     new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'CognitoDomain', { value: this.api.userPoolDomain.baseUrl() });
+    new CfnOutput(this, 'OperationsDashboardUrl', {
+      value: `https://${this.region}.console.${this.urlSuffix}/cloudwatch/home?region=${this.region}#dashboards:name=${this.dashboard.dashboard.dashboardName}`,
+    });
+  }
+
+  /**
+   * Alarms, safe deployments (CodeDeploy for every function, the state machine's alias preference)
+   * and the dashboard. Defined here, over the finished constructs, because they watch all of them.
+   */
+  private addOperations(config: PipelineConfig) {
+    const { processing, api, reconciler } = this;
+    const steps = [
+      processing.extractMetadata,
+      processing.recordPhoto,
+      processing.detectLabels,
+      processing.generateThumbnail,
+    ];
+    const apiFunctions = [api.createUpload, api.listPhotos, api.getPhoto, api.deletePhoto];
+    const reconcilePhoto = reconciler ? [reconciler.reconcilePhoto] : [];
+    const deadLetterQueues = {
+      StartExecution: processing.startExecutionDeadLetters,
+      ...(reconciler ? { Reconcile: reconciler.deadLetters } : {}),
+    };
+
+    const alarms = new OperationsAlarms(this, 'Alarms', {
+      config,
+      stateMachine: processing.stateMachine,
+      functions: [processing.startExecution, ...steps, ...apiFunctions, ...reconcilePhoto],
+      deadLetterQueues,
+      httpApi: api.httpApi,
+    });
+    processing.stateMachineAlias.addRollbackAlarms(alarms.failedExecutions, alarms.timedOutExecutions);
+
+    const deployed = (fn: PipelineFunction, smokeTest?: SmokeTestName, pipeline = false) => ({
+      fn,
+      errorsAlarm: alarms.functionErrors.get(fn)!,
+      // The pipeline's functions: a version that breaks photos shows as failed executions too.
+      rollbackAlarms: pipeline ? [alarms.failedExecutions] : [],
+      smokeTest,
+    });
+    const deployment = new SafeDeployment(this, 'Deployment', {
+      config,
+      photoRepo: this.storage.photoRepo,
+      alarmTopic: alarms.topic,
+      functions: [
+        deployed(processing.startExecution, 'start-execution', true),
+        deployed(processing.extractMetadata, 'extract-metadata', true),
+        deployed(processing.recordPhoto, 'record-photo', true),
+        deployed(processing.detectLabels, 'detect-labels', true),
+        deployed(processing.generateThumbnail, 'generate-thumbnail', true),
+        ...apiFunctions.map((fn) => deployed(fn)),
+        // Not rolled back on failed executions: those are what it is called for.
+        ...reconcilePhoto.map((fn) => deployed(fn, 'reconcile-photo')),
+      ],
+    });
+
+    const dashboard = new OperationsDashboard(this, 'Dashboard', {
+      stateMachine: processing.stateMachine,
+      steps,
+      otherFunctions: [processing.startExecution, ...apiFunctions, ...reconcilePhoto],
+      deadLetterQueues,
+      httpApi: api.httpApi,
+      alarms: [...alarms.all, ...deployment.newVersionErrors.values()],
+    });
+    return { alarms, deployment, dashboard };
   }
 }

@@ -234,7 +234,8 @@ export class PhotoApi extends Construct {
       const added = this.httpApi.addRoutes({
         path,
         methods: [method as apigw.HttpMethod],
-        integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn),
+        // The live alias, so CodeDeploy shifts API traffic to a new version gradually.
+        integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.live),
         authorizer: this.authorizer,
       });
       const { burstLimit, rateLimit } = config.api.routeThrottles[name];

@@ -56,8 +56,9 @@ export class PhotoReconciler extends Construct {
       settings: config.functions.reconcilePhoto,
       environment: { EXECUTION_TIMEOUT_SECONDS: String(timeoutSeconds) },
     }).bindTable(imageMetadata, ['dynamodb:UpdateItem']);
-    // Function errors (DynamoDB unreachable): Lambda retries twice, then keeps the event.
-    this.reconcilePhoto.configureAsyncInvoke({
+    // Function errors (DynamoDB unreachable): Lambda retries twice, then keeps the event. On the
+    // alias, which the rule invokes: an EventInvokeConfig applies to one qualifier only.
+    this.reconcilePhoto.live.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       onFailure: new destinations.SqsDestination(this.deadLetters),
@@ -65,6 +66,9 @@ export class PhotoReconciler extends Construct {
 
     this.rule = new events.Rule(this, 'ExecutionStoppedRule', {
       description: 'ImageProc executions that ended FAILED, TIMED_OUT or ABORTED → ReconcilePhoto',
+      // Executions started through the `live` alias carry the unqualified state machine ARN here (the
+      // alias and version come in stateMachineAliasArn / stateMachineVersionArn), so this matches every
+      // execution of ImageProc, whichever version ran it.
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
@@ -75,7 +79,7 @@ export class PhotoReconciler extends Construct {
       },
       // Delivery failures (throttling, a missing permission): EventBridge retries, then keeps the event.
       targets: [
-        new targets.LambdaFunction(this.reconcilePhoto, {
+        new targets.LambdaFunction(this.reconcilePhoto.live, {
           deadLetterQueue: this.deadLetters,
           retryAttempts: 8,
           maxEventAge: Duration.hours(6),

@@ -18,6 +18,16 @@ export const LOCAL_ENTRY_METADATA = 'LocalCloudEntry';
 /** The Metrics namespace every handler publishes to. */
 export const METRICS_NAMESPACE = 'ImageRecognition';
 
+/** The alias every caller invokes; CodeDeploy moves it from version to version (lib/safe-deployment.ts). */
+export const LIVE_ALIAS = 'live';
+
+/** What a function may start executions of: the state machine's `live` alias (lib/state-machine-alias.ts). */
+export interface StartExecutionTarget {
+  /** The ARN StartExecution is called with (the alias's), set as STATE_MACHINE_ARN. */
+  readonly startExecutionArn: string;
+  grantStartExecution(grantee: iam.IGrantable): iam.Grant;
+}
+
 /** The object-level S3 actions a function may be given (never s3:* or bucket-level actions). */
 export type ObjectAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject';
 
@@ -33,6 +43,12 @@ export interface PipelineFunctionProps {
   readonly description: string;
   /** Why the function needs another action on Resource '*', if it does. @default none */
   readonly resourceWildcardReason?: string;
+  /**
+   * Publish a version per deployment behind the `live` alias, which callers invoke. Off only for the
+   * deployment's own PreTraffic hooks, which CodeDeploy calls by name and which must not be
+   * deployed gradually themselves. @default true
+   */
+  readonly liveAlias?: boolean;
 }
 
 /**
@@ -47,6 +63,7 @@ export class PipelineFunction extends NodejsFunction {
   public readonly handlerFolder: string;
   /** Packages installed into the bundle instead of bundled (not visible in the template). */
   public readonly nodeModules: readonly string[];
+  private readonly liveAliasIfAny?: lambda.Alias;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
@@ -101,6 +118,15 @@ export class PipelineFunction extends NodejsFunction {
     });
     this.handlerFolder = props.handlerFolder;
     this.nodeModules = props.nodeModules ?? [];
+    if (props.liveAlias ?? true) {
+      // currentVersion is hashed from the final configuration at synthesis, so environment variables
+      // the bind… calls add later still publish a new version.
+      this.liveAliasIfAny = new lambda.Alias(this, 'LiveAlias', {
+        aliasName: LIVE_ALIAS,
+        version: this.currentVersion,
+        description: 'What every caller invokes; CodeDeploy moves it to each new version',
+      });
+    }
     // Tells the local cloud which source file this function runs (the deployed code is the bundle).
     (this.node.defaultChild as lambda.CfnFunction).addMetadata(
       LOCAL_ENTRY_METADATA,
@@ -202,11 +228,21 @@ export class PipelineFunction extends NodejsFunction {
     return this;
   }
 
-  /** Permission to start executions of one state machine; sets STATE_MACHINE_ARN. */
-  bindStartExecution(stateMachine: IStateMachine): this {
-    stateMachine.grantStartExecution(this);
-    this.addEnvironment('STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+  /** Permission to start executions through the state machine's alias; sets STATE_MACHINE_ARN to the alias. */
+  bindStartExecution(target: StartExecutionTarget): this {
+    target.grantStartExecution(this);
+    this.addEnvironment('STATE_MACHINE_ARN', target.startExecutionArn);
     return this;
+  }
+
+  /**
+   * The `live` alias on the version this deployment publishes: what every caller (S3, the state
+   * machine, the API, EventBridge) invokes and what CodeDeploy shifts. Throws for a function
+   * published without one (a PreTraffic hook).
+   */
+  get live(): lambda.Alias {
+    if (!this.liveAliasIfAny) throw new Error(`${this.node.path} has no live alias (liveAlias: false)`);
+    return this.liveAliasIfAny;
   }
 
   private acknowledgePrefixWildcard(bucket: IBucket, prefix: string): void {

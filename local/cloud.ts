@@ -16,7 +16,9 @@ import { API_PREFIX, routesFrom, startApiGateway } from './api-gateway';
 import { type DynamoEngine, type LocalDynamo, startLocalDynamo } from './dynamodb';
 import { executionStatusChange, rulesFrom, targetsOf } from './events';
 import { AsyncInvocationQueue, type QueueEntry } from './lambda/async-queue';
+import { LambdaQualifiers } from './lambda/qualifiers';
 import { FunctionError, LocalFunction } from './lambda/runtime';
+import { notEmulatedFrom } from './not-emulated';
 import {
   assertPortFree,
   DEFAULT_PORTS,
@@ -126,6 +128,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   // Refused patterns and targets stop the start here, before any server starts.
   const eventRules = rulesFrom(template, names);
+  const qualifiers = new LambdaQualifiers(template, names);
+  // Checked (every reference resolves, every alarm a deployment names exists) and listed, not run.
+  const notEmulated = notEmulatedFrom(template, names);
 
   const stoppers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -148,6 +153,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // and the functions need theirs: reserve S3 first, then start the rest.
     const functions = new Map<string, LocalFunction>();
     const byArn = new Map<string, LocalFunction>();
+    /** The function an ARN invokes: a function's own, or one of its aliases or versions. */
+    const functionFor = (arn: string): LocalFunction | undefined => {
+      const functionArn = qualifiers.functionArnOf(arn, (candidate) => byArn.has(candidate));
+      return functionArn === undefined ? undefined : byArn.get(functionArn);
+    };
     const deadLetterDir = join(stateDir, 'dead-letters');
 
     let s3Url = '';
@@ -166,13 +176,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
      * count, then its failure destination. An event the shutdown interrupts stays queued for the next start.
      */
     const deliverAsync = async (functionArn: string, event: unknown, source: string): Promise<void> => {
-      const fn = byArn.get(functionArn);
-      if (!fn) throw new Error(`${source} targets ${functionArn}, which is not a function of this template`);
+      const fn = functionFor(functionArn);
+      if (!fn) {
+        throw new Error(
+          `${source} targets ${functionArn}, which is not a function, alias or version of this template`,
+        );
+      }
       await deliverQueued(fn, asyncQueue.add({ functionArn, event, source }));
     };
     const deliverQueued = async (fn: LocalFunction, entry: QueueEntry): Promise<void> => {
       const outcome = await fn.invokeAsync(entry.event, {
-        retries: asyncRetriesOf(template, fn.spec.logicalId),
+        retries: asyncRetriesOf(
+          template,
+          names,
+          fn.spec.logicalId,
+          LambdaQualifiers.qualifierOf(entry.functionArn),
+        ),
         retryDelayMs: options.asyncRetryDelayMs ?? 1000,
         onFailure: (failedEvent, error) => {
           mkdirSync(deadLetterDir, { recursive: true });
@@ -194,7 +213,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       deliveries.add(tracked);
     };
 
-    const stateMachines = stateMachinesFrom(template, names, (arn) => byArn.get(arn));
+    const stateMachines = stateMachinesFrom(template, names, functionFor);
     const stepFunctions = await startStepFunctions({
       host,
       port: ports.stepfunctions,
@@ -278,14 +297,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
     for (const machine of stateMachines) {
       for (const [stateName, resource] of Object.entries(taskResources(machine.definition))) {
-        if (resource.startsWith('arn:aws:lambda:') && !byArn.has(resource)) {
+        if (resource.startsWith('arn:aws:lambda:') && !functionFor(resource)) {
           throw new Error(
-            `Task ${stateName} of ${machine.name} invokes ${resource}, which is not a function of this template`,
+            `Task ${stateName} of ${machine.name} invokes ${resource}, which is not a function, alias or version of this template`,
           );
         }
       }
     }
     log(`Functions: ${[...functions.keys()].join(', ')} (logs in ${join(stateDir, 'logs')})`);
+    if (qualifiers.size > 0)
+      log(`Lambda aliases and versions: ${qualifiers.size}, each running its function`);
+    for (const line of notEmulated) log(`Not emulated: ${line}`);
 
     const routes = routesFrom(template, names);
     const api =
@@ -295,10 +317,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             port: ports.web,
             routes,
             invoke: (functionArn, event) => {
-              const fn = byArn.get(functionArn);
+              const fn = functionFor(functionArn);
               if (!fn)
                 throw new Error(
-                  `An API route targets ${functionArn}, which is not a function of this template`,
+                  `An API route targets ${functionArn}, which is not a function, alias or version of this template`,
                 );
               return fn.invoke(event);
             },
@@ -340,7 +362,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     // queue would have kept delivering them. A function the template no longer has drops its events.
     const replayed = asyncQueue.pending();
     for (const entry of replayed) {
-      const fn = byArn.get(entry.functionArn);
+      const fn = functionFor(entry.functionArn);
       if (!fn) {
         log(`${entry.source} for ${entry.functionArn} dropped: not a function of this template any more`);
         asyncQueue.settle(entry);
@@ -491,9 +513,17 @@ function notificationsFrom(template: CfnTemplate, names: LocalNames): Notificati
   });
 }
 
-function asyncRetriesOf(template: CfnTemplate, functionLogicalId: string): number {
+/** The retries of the EventInvokeConfig for the invoked qualifier (each applies to one); Lambda's default is 2. */
+function asyncRetriesOf(
+  template: CfnTemplate,
+  names: LocalNames,
+  functionLogicalId: string,
+  qualifier: string,
+): number {
   const config = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(
-    ([, r]) => (r.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref === functionLogicalId,
+    ([, r]) =>
+      (r.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref === functionLogicalId &&
+      names.resolve<string>(r.Properties?.Qualifier ?? '$LATEST') === qualifier,
   );
   return (config?.[1].Properties?.MaximumRetryAttempts as number | undefined) ?? 2;
 }
@@ -505,15 +535,20 @@ function stateMachinesFrom(
 ): LocalStateMachine[] {
   // Looked up per call: the functions are created after the endpoints they need (this one included).
   const invoke = (functionName: string, event: unknown) => {
-    const fn = functionByArn(functionName.replace(/:(\$LATEST|\d+)$/, ''));
+    const fn = functionByArn(functionName);
     if (!fn)
       throw new FunctionError('Lambda.ResourceNotFoundException', `Function not found: ${functionName}`);
     return fn.invokeOrThrow(event);
   };
+  const aliasArns = resourcesOfType(template, 'AWS::StepFunctions::StateMachineAlias').map(([logicalId]) =>
+    names.qualifiedStateMachineArn(logicalId),
+  );
   return resourcesOfType(template, 'AWS::StepFunctions::StateMachine').map(([logicalId, resource]) => {
     const props = resource.Properties as { DefinitionString: unknown; StateMachineType?: string };
     const definition = JSON.parse(names.resolve<string>(props.DefinitionString)) as object;
+    const arn = names.stateMachineArn(logicalId);
     return {
+      aliasArns: aliasArns.filter((aliasArn) => aliasArn.startsWith(`${arn}:`)),
       arn: names.stateMachineArn(logicalId),
       name: names.stateMachineArn(logicalId).split(':').pop()!,
       type: (props.StateMachineType ?? 'STANDARD') as 'STANDARD' | 'EXPRESS',

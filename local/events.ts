@@ -115,7 +115,8 @@ export function rulesFrom(template: CfnTemplate, names: LocalNames): EventRule[]
     const matches = compileEventPattern(props.EventPattern, where);
     const functionArns = (props.Targets ?? []).map((target) => {
       const arn = String(target.Arn);
-      if (!/^arn:aws:lambda:[^:]+:\d{12}:function:[^:]+$/.test(arn)) {
+      // A function, or one of its aliases or versions (function:<name>:<qualifier>).
+      if (!/^arn:aws:lambda:[^:]+:\d{12}:function:[^:]+(:[^:]+)?$/.test(arn)) {
         throw new Error(
           `${where}: target ${target.Id} is ${arn}; the local cloud delivers to Lambda functions only`,
         );
@@ -163,7 +164,10 @@ export function executionStatusChange(
     resources: [execution.executionArn],
     detail: {
       executionArn: execution.executionArn,
+      // The unqualified ARN also for an execution started through an alias, which is added below:
+      // a rule on the state machine's ARN matches every execution, whichever alias started it.
       stateMachineArn: execution.stateMachineArn,
+      ...(execution.stateMachineAliasArn ? { stateMachineAliasArn: execution.stateMachineAliasArn } : {}),
       name: execution.name,
       status: execution.status,
       startDate: execution.startDate.getTime(),

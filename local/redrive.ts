@@ -51,7 +51,8 @@ const result = await redriveDeadLetters({
   deadLetterDir: join(stateDir, 'dead-letters'),
   env: running.env,
   tableName: running.outputs.ImageMetadataTableName,
-  stateMachineArn: running.outputs.ImageProcStateMachineArn,
+  // Through the live alias, as start-execution itself starts executions.
+  stateMachineArn: running.outputs.ImageProcLiveAliasArn ?? running.outputs.ImageProcStateMachineArn,
   log: (line) => console.log(line),
 });
 console.log(`${result.redriven} dead letter(s) redriven, ${result.failed.length} still failing.`);

@@ -9,6 +9,8 @@ import { type IntrinsicValues, resolveIntrinsics } from './cfn-intrinsics';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
+/** The number every Lambda and state machine version has locally. */
+export const LOCAL_VERSION = '1';
 
 export interface CfnResource {
   Type: string;
@@ -76,6 +78,49 @@ export class LocalNames implements IntrinsicValues {
     return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${this.stackName}-${logicalId}`;
   }
 
+  /**
+   * A function version's or alias's ARN: the function's ARN and the qualifier. Every version is number
+   * 1 locally (the local cloud runs the handler source, whatever version a deployment would publish).
+   */
+  qualifiedFunctionArn(logicalId: string): string {
+    const resource = this.template.Resources[logicalId];
+    const props = resource.Properties as { FunctionName: unknown; Name?: string };
+    const fn = this.resolve<string>(props.FunctionName);
+    const functionArn = fn.startsWith('arn:')
+      ? fn
+      : `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${fn}`;
+    return `${functionArn}:${resource.Type === 'AWS::Lambda::Alias' ? props.Name : LOCAL_VERSION}`;
+  }
+
+  /** A state machine version's or alias's ARN: the state machine's ARN and the version number or alias name. */
+  qualifiedStateMachineArn(logicalId: string): string {
+    const resource = this.template.Resources[logicalId];
+    if (resource.Type === 'AWS::StepFunctions::StateMachineVersion') {
+      return `${this.resolve<string>(resource.Properties?.StateMachineArn)}:${LOCAL_VERSION}`;
+    }
+    const props = resource.Properties as {
+      Name?: string;
+      DeploymentPreference?: { StateMachineVersionArn: unknown };
+      RoutingConfiguration?: { StateMachineVersionArn: unknown }[];
+    };
+    const versionArn =
+      props.DeploymentPreference?.StateMachineVersionArn ??
+      props.RoutingConfiguration?.[0]?.StateMachineVersionArn;
+    if (versionArn === undefined) {
+      throw new Error(
+        `State machine alias ${logicalId} names no version (DeploymentPreference or RoutingConfiguration)`,
+      );
+    }
+    const stateMachineArn = this.resolve<string>(versionArn).split(':').slice(0, 7).join(':');
+    return `${stateMachineArn}:${props.Name ?? logicalId}`;
+  }
+
+  /** A name CloudFormation would generate for a resource without one: `<stack>-<logical id>`. */
+  generatedName(logicalId: string, nameProperty?: string): string {
+    const given = nameProperty ? this.template.Resources[logicalId]?.Properties?.[nameProperty] : undefined;
+    return given === undefined ? `${this.stackName}-${logicalId}` : this.resolve<string>(given);
+  }
+
   ref(name: string): string {
     switch (name) {
       case 'AWS::Region':
@@ -99,6 +144,25 @@ export class LocalNames implements IntrinsicValues {
         return this.functionName(name);
       case 'AWS::StepFunctions::StateMachine':
         return this.stateMachineArn(name);
+      case 'AWS::Lambda::Version':
+      case 'AWS::Lambda::Alias':
+        return this.qualifiedFunctionArn(name);
+      case 'AWS::StepFunctions::StateMachineVersion':
+      case 'AWS::StepFunctions::StateMachineAlias':
+        return this.qualifiedStateMachineArn(name);
+      // Deploy-time and monitoring resources the local cloud lists as not emulated (not-emulated.ts).
+      case 'AWS::CloudWatch::Alarm':
+        return this.generatedName(name, 'AlarmName');
+      case 'AWS::CloudWatch::Dashboard':
+        return this.generatedName(name, 'DashboardName');
+      case 'AWS::CodeDeploy::Application':
+        return this.generatedName(name, 'ApplicationName');
+      case 'AWS::CodeDeploy::DeploymentGroup':
+        return this.generatedName(name, 'DeploymentGroupName');
+      case 'AWS::SNS::Topic':
+        return `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${this.generatedName(name, 'TopicName')}`;
+      case 'AWS::KMS::Key':
+        return `local-key-${name}`;
       case 'AWS::SQS::Queue':
         return `http://sqs.local/${LOCAL_ACCOUNT}/${this.stackName}-${name}`;
       case 'AWS::Logs::LogGroup':
@@ -134,7 +198,23 @@ export class LocalNames implements IntrinsicValues {
         return `arn:aws:dynamodb:${LOCAL_REGION}:${LOCAL_ACCOUNT}:table/${this.tableName(logicalId)}`;
       case 'AWS::Lambda::Function.Arn':
         return this.functionArn(logicalId);
+      case 'AWS::Lambda::Version.Version':
+        return LOCAL_VERSION;
+      case 'AWS::Lambda::Version.FunctionArn':
+      case 'AWS::Lambda::Alias.AliasArn':
+        return this.qualifiedFunctionArn(logicalId);
+      case 'AWS::StepFunctions::StateMachineVersion.Arn':
+      case 'AWS::StepFunctions::StateMachineAlias.Arn':
+        return this.qualifiedStateMachineArn(logicalId);
+      case 'AWS::CloudWatch::Alarm.Arn':
+        return `arn:aws:cloudwatch:${LOCAL_REGION}:${LOCAL_ACCOUNT}:alarm:${this.generatedName(logicalId, 'AlarmName')}`;
+      case 'AWS::SNS::Topic.TopicArn':
+        return this.ref(logicalId);
+      case 'AWS::KMS::Key.Arn':
+        return `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/local-key-${logicalId}`;
       case 'AWS::StepFunctions::StateMachine.Name':
+        return `${this.stackName}-${logicalId}`;
+      case 'AWS::SQS::Queue.QueueName':
         return `${this.stackName}-${logicalId}`;
       case 'AWS::SQS::Queue.Arn':
         return `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${this.stackName}-${logicalId}`;

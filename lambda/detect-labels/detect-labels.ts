@@ -141,6 +141,18 @@ export async function detectLabels(
 }
 
 /**
+ * Rekognition's throttling errors, as the SDK names them. The state machine retries them (with
+ * backoff, lib/image-processing.ts), so they cost time, not photos; the handler counts them as the
+ * RekognitionThrottled metric, whose alarm says when to ask for a higher DetectLabels quota.
+ */
+const THROTTLING_ERRORS = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException']);
+
+export function isRekognitionThrottling(error: unknown): boolean {
+  const name = errorName(error);
+  return name !== undefined && THROTTLING_ERRORS.has(name);
+}
+
+/**
  * An upright (EXIF orientation applied: the size is the displayed one), metadata-free copy at exactly
  * the given size, enlarged with Lanczos: JPEG at quality 90, or PNG when the photo has transparency.
  * Inline Bytes are limited to 5 MB; at 80 px by at most 10,000 px even raw RGBA is 3.2 MB, so an

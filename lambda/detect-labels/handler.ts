@@ -8,7 +8,7 @@
  * Event: { bucket, key, metadata: ImageMetadata } (extra PhotoRef fields are ignored).
  * Returns: LabelsResult. Photos under Rekognition's 80 px minimum are read from S3 and sent enlarged.
  * Throws Rekognition's throttling and service errors with their SDK names, for the state machine to
- * retry; ObjectNotFound when a small photo's object is gone.
+ * retry (throttling also counts as the RekognitionThrottled metric); ObjectNotFound when a small photo's object is gone.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { boundedResult } from '../shared/bounds';
@@ -17,7 +17,7 @@ import { requireIntEnv, requireNumberEnv } from '../shared/env';
 import type { LabelsResult } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
 import { imageMetadata, isObject, objectRef } from '../shared/validate';
-import { detectLabels } from './detect-labels';
+import { detectLabels, isRekognitionThrottling } from './detect-labels';
 
 const settings = {
   maxLabels: requireIntEnv('MAX_LABELS', { min: 1, max: 1000 }),
@@ -29,7 +29,14 @@ const s3 = s3Client();
 export const handler = withPowertools(async (event: unknown): Promise<LabelsResult> => {
   const object = objectRef(event);
   const metadata = imageMetadata(isObject(event) ? event.metadata : undefined, "The event's metadata");
-  const result = await detectLabels(rekognition, s3, { ...object, metadata }, settings);
+  let result: LabelsResult;
+  try {
+    result = await detectLabels(rekognition, s3, { ...object, metadata }, settings);
+  } catch (error) {
+    // Published on the way out too (logMetrics flushes on errors): the throttling alarm counts these.
+    if (isRekognitionThrottling(error)) metrics.addMetric('RekognitionThrottled', MetricUnit.Count, 1);
+    throw error;
+  }
   if (result.reason) {
     logger.info('No labels', { ...object, reason: result.reason });
     metrics.addMetric('LabelsSkipped', MetricUnit.Count, 1);

@@ -8,6 +8,13 @@ export const INCOMING_PREFIX = 'Incoming/';
 /** Thumbnails are written here, outside INCOMING_PREFIX, so they can never trigger the pipeline. */
 export const THUMBNAIL_PREFIX = 'Thumbnails/';
 /**
+ * The deployment's PreTraffic hooks put their tiny smoke photo here, outside INCOMING_PREFIX (so it
+ * starts nothing), and remove it when done (lambda/pre-traffic-hook).
+ */
+export const SMOKE_TEST_PREFIX = 'SmokeTests/';
+/** The owner of the smoke photo's thumbnail, `Thumbnails/<SMOKE_TEST_OWNER>/…`; never a Cognito sub. */
+export const SMOKE_TEST_OWNER = 'deployment-smoke-test';
+/**
  * The key of a photo's thumbnail, `<prefix><owner>/<photoId>.<jpg|png>`. generate-thumbnail writes it;
  * delete-photo derives both possible keys from the photo's key, so it removes a thumbnail that the
  * record does not know yet (a photo deleted while it is processing).

@@ -18,7 +18,10 @@ export type TaskHandler = (input: unknown) => Promise<unknown>;
 
 export interface ExecutionRecord {
   readonly executionArn: string;
+  /** The state machine's own (unqualified) ARN, also for an execution started through an alias. */
   readonly stateMachineArn: string;
+  /** The alias StartExecution was called with, when it was one. */
+  readonly stateMachineAliasArn?: string;
   readonly name: string;
   readonly type: 'STANDARD' | 'EXPRESS';
   status: ExecutionStatus;
@@ -92,6 +95,7 @@ export function runExecution(
     states: stateMachine.states,
     region: settings.region,
     roleArn: stateMachine.roleArn,
+    stateMachineAliasArn: record.stateMachineAliasArn,
     events: record.events,
     onChange: settings.onChange,
   });

@@ -94,6 +94,8 @@ export interface HistoryRecorderOptions {
   readonly states: ReadonlyMap<string, AslState>;
   readonly region: string;
   readonly roleArn: string;
+  /** The alias the execution was started through, shown in ExecutionStarted as on AWS. @default none */
+  readonly stateMachineAliasArn?: string;
   /** The execution's history; events are appended to it. */
   readonly events: HistoryEventRecord[];
   /** Called after every appended event (persistence). */
@@ -163,6 +165,9 @@ export class HistoryRecorder {
             input: json(event.input),
             inputDetails: NOT_TRUNCATED,
             roleArn: this.options.roleArn,
+            ...(this.options.stateMachineAliasArn
+              ? { stateMachineAliasArn: this.options.stateMachineAliasArn }
+              : {}),
           },
         });
         return;

@@ -26,6 +26,12 @@ export interface LocalStateMachine {
   readonly definition: object;
   /** One handler per Task state, by state name (Parallel branches included); see lambdaTaskHandlers. */
   readonly taskHandlers: Readonly<Record<string, TaskHandler>>;
+  /**
+   * Alias ARNs (`<arn>:<alias name>`) StartExecution also takes for this state machine, as the
+   * template's AWS::StepFunctions::StateMachineAlias resources name them. Every version locally is
+   * the definition above, so an alias starts it; the execution records the alias. @default none
+   */
+  readonly aliasArns?: readonly string[];
   /** Shown as `$$.Execution.RoleArn` and in ExecutionStarted. @default arn:aws:iam::<accountId>:role/<name> */
   readonly roleArn?: string;
   /**
@@ -51,7 +57,10 @@ export interface StepFunctionsSettings {
 /** An execution as the local cloud sees it (dates as Date). */
 export interface ExecutionDescription {
   readonly executionArn: string;
+  /** The state machine's own ARN, as AWS reports it for an execution started through an alias too. */
   readonly stateMachineArn: string;
+  /** The alias the execution was started through, if it was. */
+  readonly stateMachineAliasArn?: string;
   readonly name: string;
   readonly status: ExecutionStatus;
   readonly startDate: Date;
@@ -84,6 +93,8 @@ const MAX_PAGE_SIZE = 1000;
 
 export class StepFunctionsService {
   private readonly stateMachines = new Map<string, PreparedStateMachine>();
+  /** Alias ARN → the state machine it starts. */
+  private readonly aliases = new Map<string, PreparedStateMachine>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly running = new Map<string, RunningExecution>();
   private readonly file?: ExecutionsFile;
@@ -95,7 +106,16 @@ export class StepFunctionsService {
   constructor(settings: StepFunctionsSettings) {
     this.region = settings.region;
     for (const config of settings.stateMachines) {
-      this.stateMachines.set(config.arn, prepareStateMachine(config, settings.region, settings.accountId));
+      const prepared = prepareStateMachine(config, settings.region, settings.accountId);
+      this.stateMachines.set(config.arn, prepared);
+      for (const aliasArn of config.aliasArns ?? []) {
+        if (!aliasArn.startsWith(`${config.arn}:`) || aliasArn.split(':').length !== 8) {
+          throw new Error(
+            `State machine ${config.name}: alias ARN '${aliasArn}' is not ${config.arn}:<alias>`,
+          );
+        }
+        this.aliases.set(aliasArn, prepared);
+      }
     }
     if (settings.persistPath) {
       for (const record of readExecutions(settings.persistPath)) {
@@ -127,12 +147,12 @@ export class StepFunctionsService {
     }
   }
 
-  /** Executions, newest first, for the local cloud itself. */
+  /** Executions, newest first, for the local cloud itself; an alias ARN lists those started through it. */
   listExecutions(
     filter: { stateMachineArn?: string; status?: ExecutionStatus } = {},
   ): ExecutionDescription[] {
     return this.sortedExecutions()
-      .filter((r) => !filter.stateMachineArn || r.stateMachineArn === filter.stateMachineArn)
+      .filter((r) => !filter.stateMachineArn || startedBy(r, filter.stateMachineArn))
       .filter((r) => !filter.status || r.status === filter.status)
       .map(describeRecord);
   }
@@ -183,10 +203,14 @@ export class StepFunctionsService {
   }
 
   private startExecution(request: Request) {
-    const stateMachineArn = requireString(request, 'stateMachineArn');
-    if (!STATE_MACHINE_ARN.test(stateMachineArn)) throw apiErrors.invalidArn(stateMachineArn);
-    const stateMachine = this.stateMachines.get(stateMachineArn);
-    if (!stateMachine) throw apiErrors.stateMachineDoesNotExist(stateMachineArn);
+    const requestedArn = requireString(request, 'stateMachineArn');
+    if (!STATE_MACHINE_ARN.test(requestedArn)) throw apiErrors.invalidArn(requestedArn);
+    const alias = this.aliases.get(requestedArn);
+    const stateMachine = alias ?? this.stateMachines.get(requestedArn);
+    if (!stateMachine) throw apiErrors.stateMachineDoesNotExist(requestedArn);
+    // Started through an alias, the execution is still the state machine's: its ARN, and the
+    // stateMachineArn DescribeExecution and the status-change event report, are the unqualified ones.
+    const stateMachineArn = stateMachine.arn;
 
     const name = optionalString(request, 'name') ?? randomUUID();
     if (!isValidName(name)) throw apiErrors.invalidName(name);
@@ -215,6 +239,7 @@ export class StepFunctionsService {
     const record: ExecutionRecord = {
       executionArn,
       stateMachineArn,
+      stateMachineAliasArn: alias ? requestedArn : undefined,
       name,
       type: stateMachine.type,
       status: 'RUNNING',
@@ -241,6 +266,7 @@ export class StepFunctionsService {
     return {
       executionArn: record.executionArn,
       stateMachineArn: record.stateMachineArn,
+      stateMachineAliasArn: record.stateMachineAliasArn,
       name: record.name,
       status: record.status,
       startDate: seconds(record.startDate),
@@ -285,7 +311,7 @@ export class StepFunctionsService {
   private listExecutionsOperation(request: Request) {
     const stateMachineArn = requireString(request, 'stateMachineArn');
     if (!STATE_MACHINE_ARN.test(stateMachineArn)) throw apiErrors.invalidArn(stateMachineArn);
-    const stateMachine = this.stateMachines.get(stateMachineArn);
+    const stateMachine = this.stateMachines.get(stateMachineArn) ?? this.aliases.get(stateMachineArn);
     if (!stateMachine) throw apiErrors.stateMachineDoesNotExist(stateMachineArn);
     if (stateMachine.type === 'EXPRESS') throw apiErrors.stateMachineTypeNotSupported();
     const statusFilter = optionalString(request, 'statusFilter');
@@ -296,7 +322,7 @@ export class StepFunctionsService {
     }
     const pageSize = pageSizeOf(request);
     const matching = this.sortedExecutions().filter(
-      (r) => r.stateMachineArn === stateMachineArn && (!statusFilter || r.status === statusFilter),
+      (r) => startedBy(r, stateMachineArn) && (!statusFilter || r.status === statusFilter),
     );
     const token = optionalString(request, 'nextToken');
     // The token names the next execution by start order, so executions started meanwhile do not shift pages.
@@ -307,6 +333,7 @@ export class StepFunctionsService {
       executions: page.map((r) => ({
         executionArn: r.executionArn,
         stateMachineArn: r.stateMachineArn,
+        stateMachineAliasArn: r.stateMachineAliasArn,
         name: r.name,
         status: r.status,
         startDate: seconds(r.startDate),
@@ -391,10 +418,16 @@ function prepareStateMachine(
   };
 }
 
+/** ListExecutions with a state machine ARN lists all its executions; with an alias ARN, the alias's. */
+function startedBy(record: ExecutionRecord, arn: string): boolean {
+  return record.stateMachineArn === arn || record.stateMachineAliasArn === arn;
+}
+
 function describeRecord(r: ExecutionRecord): ExecutionDescription {
   return {
     executionArn: r.executionArn,
     stateMachineArn: r.stateMachineArn,
+    stateMachineAliasArn: r.stateMachineAliasArn,
     name: r.name,
     status: r.status,
     startDate: new Date(r.startDate),

@@ -81,7 +81,8 @@ describe('photo API routes', () => {
     expect(integration.Properties).toMatchObject({
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
-      IntegrationUri: { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', fn), 'Arn'] },
+      // The live alias, which CodeDeploy moves (lib/safe-deployment.ts).
+      IntegrationUri: { Ref: logicalId(template, 'AWS::Lambda::Alias', `${fn}LiveAlias`) },
     });
   });
 

@@ -45,10 +45,10 @@ describe('cdk-nag AwsSolutions checks', () => {
 
 describe('template snapshot', () => {
   it('matches, with asset hashes normalised', () => {
-    const json = JSON.stringify(synthTemplate().toJSON(), null, 1).replace(
-      /[0-9a-f]{64}(\.zip)?/g,
-      '[asset-hash]',
-    );
+    const json = JSON.stringify(synthTemplate().toJSON(), null, 1)
+      .replace(/[0-9a-f]{64}(\.zip)?/g, '[asset-hash]')
+      // A function version's logical id ends with a hash of its code: any handler change renames it.
+      .replace(/(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}/g, '$1[code-hash]');
     expect(json).toMatchSnapshot();
   });
 

@@ -42,8 +42,9 @@ describe('upload trigger', () => {
           {
             Events: ['s3:ObjectCreated:*'],
             Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'Incoming/' }] } },
+            // The live alias, which CodeDeploy moves (lib/safe-deployment.ts).
             LambdaFunctionArn: {
-              'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', FUNCTIONS.startExecution), 'Arn'],
+              Ref: logicalId(template, 'AWS::Lambda::Alias', `${FUNCTIONS.startExecution}LiveAlias`),
             },
           },
         ],
@@ -98,7 +99,8 @@ describe('functions', () => {
     const groups = Object.entries(
       synthTemplate({ logRetentionDays: 90 }).findResources('AWS::Logs::LogGroup'),
     );
-    expect(groups.length).toBe(13); // ten functions, the state machine, the API access log, the site deployment
+    // Ten functions, six PreTraffic hooks, the state machine, the API access log, the site deployment.
+    expect(groups.length).toBe(19);
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(90);
   });
 
@@ -169,21 +171,25 @@ describe('least privilege', () => {
   const template = synthTemplate();
   const photoRepoArn = { 'Fn::GetAtt': [logicalId(template, 'AWS::S3::Bucket', 'StoragePhotoRepo'), 'Arn'] };
   const objectsUnder = (prefix: string) => ({ 'Fn::Join': ['', [photoRepoArn, `/${prefix}*`]] });
+  // The PreTraffic hooks' smoke photo (lib/safe-deployment.ts), outside Incoming/.
+  const readIncomingAndSmokeTests = {
+    Effect: 'Allow',
+    Action: 's3:GetObject',
+    Resource: [objectsUnder('Incoming/'), objectsUnder('SmokeTests/')],
+  };
   const tableArn = {
     'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::Table', 'StorageImageMetadata'), 'Arn'],
   };
   const s3Statements = (prefix: string) =>
     statementsOf(template, prefix).filter((s) => actionsOf([s]).some((a) => a.startsWith('s3:')));
 
-  it('lets ExtractMetadata read objects under Incoming/ and nothing else in S3', () => {
-    expect(s3Statements(FUNCTIONS.extractMetadata)).toEqual([
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: objectsUnder('Incoming/') },
-    ]);
+  it('lets ExtractMetadata read objects under Incoming/ (and the smoke photo) and nothing else in S3', () => {
+    expect(s3Statements(FUNCTIONS.extractMetadata)).toEqual([readIncomingAndSmokeTests]);
   });
 
   it('lets GenerateThumbnail read Incoming/ and write (and take back) only Thumbnails/', () => {
     expect(s3Statements(FUNCTIONS.generateThumbnail)).toEqual([
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: objectsUnder('Incoming/') },
+      readIncomingAndSmokeTests,
       { Effect: 'Allow', Action: ['s3:DeleteObject', 's3:PutObject'], Resource: objectsUnder('Thumbnails/') },
     ]);
   });
@@ -197,9 +203,7 @@ describe('least privilege', () => {
 
   it('lets DetectLabels read Incoming/ and call only rekognition:DetectLabels', () => {
     const statements = statementsOf(template, FUNCTIONS.detectLabels);
-    expect(s3Statements(FUNCTIONS.detectLabels)).toEqual([
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: objectsUnder('Incoming/') },
-    ]);
+    expect(s3Statements(FUNCTIONS.detectLabels)).toEqual([readIncomingAndSmokeTests]);
     expect(actionsOf(statements).filter((a) => a.startsWith('rekognition:'))).toEqual([
       'rekognition:DetectLabels',
     ]);
@@ -212,7 +216,7 @@ describe('least privilege', () => {
     expect(statements).toEqual([{ Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: tableArn }]);
   });
 
-  it('lets ImageProcStartExecution put, get and update records (FAILED when a start fails) and start ImageProc', () => {
+  it('lets ImageProcStartExecution put, get and update records (FAILED when a start fails) and start ImageProc through its alias', () => {
     const statements = statementsOf(template, FUNCTIONS.startExecution);
     expect(statements).toContainEqual({
       Effect: 'Allow',
@@ -222,7 +226,12 @@ describe('least privilege', () => {
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: 'states:StartExecution',
-      Resource: { Ref: logicalId(template, 'AWS::StepFunctions::StateMachine', 'ProcessingImageProc') },
+      Resource: {
+        'Fn::GetAtt': [
+          logicalId(template, 'AWS::StepFunctions::StateMachineAlias', 'ProcessingImageProcLive'),
+          'Arn',
+        ],
+      },
     });
     expect(actionsOf(statements).filter((a) => a.startsWith('s3:'))).toEqual([]);
   });

@@ -11,6 +11,8 @@ describe('reconciler', () => {
   const stateMachineId = logicalId(template, 'AWS::StepFunctions::StateMachine', 'ProcessingImageProc');
   const tableId = logicalId(template, 'AWS::DynamoDB::Table', 'StorageImageMetadata');
   const queueId = logicalId(template, 'AWS::SQS::Queue', 'ReconcilerReconcileDeadLetters');
+  // What EventBridge invokes: the function's live alias (lib/safe-deployment.ts).
+  const aliasId = logicalId(template, 'AWS::Lambda::Alias', 'ReconcilerReconcilePhotoFunctionLiveAlias');
 
   it('sends FAILED, TIMED_OUT and ABORTED status changes of ImageProc, and nothing else, to ReconcilePhoto', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -23,7 +25,7 @@ describe('reconciler', () => {
         },
       },
       State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })],
+      Targets: [Match.objectLike({ Arn: { Ref: aliasId } })],
     });
   });
 
@@ -50,7 +52,7 @@ describe('reconciler', () => {
     const ruleId = logicalId(template, 'AWS::Events::Rule', 'ReconcilerExecutionStoppedRule');
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
-      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      FunctionName: { Ref: aliasId },
       Principal: 'events.amazonaws.com',
       SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
     });

@@ -6,12 +6,13 @@ import {
   LAMBDA_SERVICE_ERRORS,
   REKOGNITION_THROTTLING_ERRORS,
 } from '../../lib/image-processing';
-import { allStates, functionArn, imageProcDefinition, logicalId, synthTemplate } from './synth';
+import { aliasArn, allStates, imageProcDefinition, logicalId, synthTemplate } from './synth';
 
 const template = synthTemplate();
 const definition = imageProcDefinition(template);
 const states = allStates(definition);
-const fn = (prefix: string) => functionArn(logicalId(template, 'AWS::Lambda::Function', prefix));
+/** What a Task invokes: the function's live alias. */
+const fn = (prefix: string) => aliasArn(logicalId(template, 'AWS::Lambda::Function', prefix));
 
 /** Errors our handlers raise for bad input: retrying them can only fail again. */
 const DETERMINISTIC_ERRORS = [

@@ -53,11 +53,22 @@ export interface AslDefinition {
 export const functionArn = (logicalId: string) =>
   `arn:aws:lambda:us-east-1:123456789012:function:${logicalId}`;
 
-/** The ImageProc definition, with each function ARN made from its logical id (see functionArn). */
+/** A function alias's ARN: its function's (see functionArn) and the alias name. */
+export const aliasArn = (functionLogicalId: string, alias = 'live') =>
+  `${functionArn(functionLogicalId)}:${alias}`;
+
+/**
+ * The ImageProc definition, with each function ARN made from its logical id (see functionArn), and
+ * each Lambda alias's from its function's (see aliasArn).
+ */
 export function imageProcDefinition(template: Template): AslDefinition {
   const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const aliases = template.findResources('AWS::Lambda::Alias');
   const json = resolveIntrinsics(stateMachine.Properties.DefinitionString, {
-    ref: (name) => `ref:${name}`,
+    ref: (name) =>
+      aliases[name]
+        ? aliasArn(aliases[name].Properties.FunctionName.Ref, aliases[name].Properties.Name)
+        : `ref:${name}`,
     getAtt: (logicalId) => functionArn(logicalId),
   }) as string;
   return JSON.parse(json) as AslDefinition;

@@ -485,14 +485,20 @@ async function executionHistory(executionArn: string): Promise<HistoryEvent[]> {
 }
 
 function detectLabelsFunctionArn(): string {
-  const matches = [...env.cloud.functions.values()].filter((fn) => /DetectLabels/i.test(fn.spec.logicalId));
+  // The function itself, not its PreTraffic hook (DeploymentDetectLabelsPreTrafficHook…).
+  const matches = [...env.cloud.functions.values()].filter((fn) =>
+    fn.spec.logicalId.startsWith('ProcessingDetectLabelsFunction'),
+  );
   expect(matches.map((fn) => fn.spec.logicalId)).toHaveLength(1);
   return matches[0].spec.arn;
 }
 
-/** How many times the history shows the function scheduled (a Lambda task, or the lambda:invoke integration). */
+/**
+ * How many times the history shows the function scheduled (a Lambda task, or the lambda:invoke
+ * integration), by its ARN or a qualified one (the live alias the tasks invoke, a version, $LATEST).
+ */
 function scheduledCalls(history: HistoryEvent[], functionArn: string): number {
-  const calls = (resource: string | undefined) => resource?.replace(/:(\$LATEST|\d+)$/, '') === functionArn;
+  const calls = (resource: string | undefined) => resource?.split(':').slice(0, 7).join(':') === functionArn;
   return history.filter(
     (event) =>
       (event.type === 'LambdaFunctionScheduled' &&

@@ -39,7 +39,8 @@ describe('a start-execution failure in the local cloud', () => {
     async () => {
       const { cloud, clients, target, stateDir } = test;
       const startFunction = [...cloud.functions.values()].find((fn) =>
-        fn.spec.logicalId.includes('ImageProcStartExecution'),
+        // The function itself, not its PreTraffic hook (DeploymentImageProcStartExecutionPreTrafficHook…).
+        fn.spec.logicalId.startsWith('ProcessingImageProcStartExecution'),
       );
       expect(startFunction).toBeDefined();
       // Read when its first execution environment starts: no upload has started one yet.
@@ -65,7 +66,8 @@ describe('a start-execution failure in the local cloud', () => {
         deadLetterDir,
         env: cloud.clientEnvironment(),
         tableName: target.table,
-        stateMachineArn: cloud.outputs.ImageProcStateMachineArn,
+        // Through the live alias, as `npm run redrive` and start-execution itself start executions.
+        stateMachineArn: cloud.outputs.ImageProcLiveAliasArn,
       });
       const ready = await poll(
         async () => (await readRecord(clients, target.table, LOCAL_OWNER, photoId)) as PhotoRecord | null,

@@ -25,6 +25,7 @@ export type FunctionName =
   | 'listPhotos'
   | 'getPhoto'
   | 'deletePhoto'
+  | 'retryPhoto'
   | 'reconcilePhoto';
 
 /** API Gateway throttling: a token bucket of `burstLimit` refilled at `rateLimit` per second. */
@@ -105,7 +106,7 @@ export interface PipelineConfig {
     /**
      * Throttling of each route (the stage's route settings), over the default: POST /photos, the one
      * that hands out uploads, lower than the reads.
-     * @default createUpload 10/5, listPhotos 50/20, getPhoto 100/50, deletePhoto 20/10 (burst/rate)
+     * @default createUpload 10/5, listPhotos 50/20, getPhoto 100/50, deletePhoto 20/10, retryPhoto 10/5 (burst/rate)
      */
     readonly routeThrottles: Readonly<Record<ApiRouteName, ThrottleSettings>>;
   };
@@ -144,6 +145,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     listPhotos: { memoryMb: 256, timeoutSeconds: 10 },
     getPhoto: { memoryMb: 256, timeoutSeconds: 10 },
     deletePhoto: { memoryMb: 256, timeoutSeconds: 10 },
+    retryPhoto: { memoryMb: 256, timeoutSeconds: 10 },
     // One conditional UpdateItem per stopped execution.
     reconcilePhoto: { memoryMb: 256, timeoutSeconds: 30 },
   },
@@ -161,6 +163,8 @@ export const DEFAULT_CONFIG: PipelineConfig = {
       // A gallery opens photos one by one; a detail is one GetItem and the execution's history.
       getPhoto: { burstLimit: 100, rateLimit: 50 },
       deletePhoto: { burstLimit: 20, rateLimit: 10 },
+      // Each retry is a pipeline run, like an upload.
+      retryPhoto: { burstLimit: 10, rateLimit: 5 },
     },
   },
   auth: { domainPrefix: undefined },

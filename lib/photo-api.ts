@@ -18,7 +18,7 @@ export interface PhotoApiProps {
   readonly config: PipelineConfig;
   readonly photoRepo: s3.IBucket;
   readonly imageMetadata: dynamodb.Table;
-  /** ImageProc: the API reads its executions for a photo's status and timeline. */
+  /** ImageProc: the API reads its executions for a photo's status and timeline, and retries failed ones. */
   readonly stateMachine: sfn.IStateMachine;
   /** Origins (scheme://host[:port]) of the web app, the only ones CORS lets call the API. */
   readonly allowedOrigins: string[];
@@ -34,7 +34,7 @@ export interface PhotoApiProps {
  * /photos answers with a presigned POST straight to PhotoRepo.
  *
  * Routes (lambda/shared/api.ts): POST /photos, GET /photos, GET /photos/{photoId},
- * DELETE /photos/{photoId}; each its own function with its own least-privilege role.
+ * DELETE /photos/{photoId}, POST /photos/{photoId}/retry; each its own function with its own least-privilege role.
  */
 export class PhotoApi extends Construct {
   public readonly userPool: cognito.UserPool;
@@ -48,6 +48,7 @@ export class PhotoApi extends Construct {
   public readonly listPhotos: PipelineFunction;
   public readonly getPhoto: PipelineFunction;
   public readonly deletePhoto: PipelineFunction;
+  public readonly retryPhoto: PipelineFunction;
 
   constructor(scope: Construct, id: string, props: PhotoApiProps) {
     super(scope, id);
@@ -167,6 +168,19 @@ export class PhotoApi extends Construct {
       .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:PutItem'])
       .bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:DeleteObject'], [INCOMING_PREFIX, THUMBNAIL_PREFIX]);
 
+    this.retryPhoto = new PipelineFunction(this, 'RetryPhotoFunction', {
+      ...common,
+      handlerFolder: 'retry-photo',
+      description: 'Photo API, POST /photos/{photoId}/retry: a FAILED photo redriven or run again',
+      settings: config.functions.retryPhoto,
+    })
+      // Reads the record, then claims it with a conditional update (FAILED -> PROCESSING).
+      .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:UpdateItem'])
+      // DescribeExecution tells whether the failed execution is redrivable.
+      .bindReadExecutions(stateMachine)
+      .bindStartExecution(stateMachine);
+    stateMachine.grantExecution(this.retryPhoto, 'states:RedriveExecution');
+
     this.authorizer = new HttpJwtAuthorizer(
       'CognitoAuthorizer',
       `https://cognito-idp.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${this.userPool.userPoolId}`,
@@ -225,6 +239,7 @@ export class PhotoApi extends Construct {
       ['listPhotos', this.listPhotos],
       ['getPhoto', this.getPhoto],
       ['deletePhoto', this.deletePhoto],
+      ['retryPhoto', this.retryPhoto],
     ];
     const stage = this.stage.node.defaultChild as apigw.CfnStage;
     // RouteSettings is a JSON property: CDK passes it through as is, so the keys are CloudFormation's.

@@ -12,6 +12,7 @@ const ENV = {
   PHOTO_BUCKET: 'photo-repo',
   MAX_UPLOAD_BYTES: '26214400',
   DAILY_UPLOAD_QUOTA: '200',
+  STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:ImageProc',
   AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
   AWS_SECRET_ACCESS_KEY: 'secret',
 };
@@ -32,6 +33,8 @@ describe('API handlers', () => {
     ['get-photo', 'PHOTO_BUCKET'],
     ['delete-photo', 'TABLE_NAME'],
     ['delete-photo', 'PHOTO_BUCKET'],
+    ['retry-photo', 'TABLE_NAME'],
+    ['retry-photo', 'STATE_MACHINE_ARN'],
   ])('%s fails at start-up when %s is missing', async (folder, variable) => {
     vi.stubEnv(variable, undefined);
 

@@ -15,10 +15,12 @@ import sharp from 'sharp';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   detectLabels,
+  duplicateSource,
+  labelsOfDuplicate,
   type RekognitionInput,
   rekognitionInput,
 } from '../../lambda/detect-labels/detect-labels';
-import { ObjectNotFound } from '../../lambda/shared/errors';
+import { InvalidInput, ObjectNotFound } from '../../lambda/shared/errors';
 import type { ImageMetadata } from '../../lambda/shared/model';
 import { fixture, serveObjects } from './helpers';
 
@@ -358,5 +360,29 @@ describe('detectLabels', () => {
     rekognitionMock.on(DetectLabelsCommand).rejects(error);
 
     await expect(detectLabels(rekognition, s3, photo({}), settings)).rejects.toMatchObject({ name });
+  });
+});
+
+describe('duplicates', () => {
+  it('copies the labels and reason of the photo with the same bytes, naming it', () => {
+    const source = { photoId: 'p0', labels: [{ name: 'Cat', confidence: 98.5 }], reason: null };
+
+    const result = labelsOfDuplicate(source);
+
+    expect(result).toEqual({ labels: [{ name: 'Cat', confidence: 98.5 }], reason: null, duplicateOf: 'p0' });
+    expect(result.labels).not.toBe(source.labels);
+  });
+
+  it.each([undefined, null])('reads %j as "not a duplicate"', (value) => {
+    expect(duplicateSource(value)).toBeNull();
+  });
+
+  it.each([
+    ['a string', 'p0'],
+    ['no photoId', { labels: [], reason: null }],
+    ['labels that are not { name, confidence }', { photoId: 'p0', labels: ['Cat'], reason: null }],
+    ['a reason that is not text', { photoId: 'p0', labels: [], reason: 7 }],
+  ])('fails when the duplicate is %s', (_what, value) => {
+    expect(() => duplicateSource(value)).toThrow(InvalidInput);
   });
 });

@@ -134,7 +134,7 @@ export class FakeTable {
         updated[names[name] ?? name] = structuredClone(values[value]);
       }
       this.items.set(FakeTable.id(key), updated);
-      return {};
+      return input.ReturnValues === 'ALL_NEW' ? { Attributes: structuredClone(updated) } : {};
     });
   }
 

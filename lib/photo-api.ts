@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { API_ROUTES } from '../lambda/shared/api';
 import { INCOMING_PREFIX, TABLE_KEYS, THUMBNAIL_PREFIX } from '../lambda/shared/model';
 import { cognitoDomainPrefix, type PipelineConfig } from './config';
+import { costModelFor } from './cost-model';
 import { PipelineFunction } from './pipeline-function';
 
 export interface PhotoApiProps {
@@ -153,6 +154,8 @@ export class PhotoApi extends Construct {
       handlerFolder: 'get-photo',
       description: 'Photo API, GET /photos/{photoId}: one photo, its URLs and its path through ImageProc',
       settings: config.functions.getPhoto,
+      // Prices and memory sizes for the photo's cost receipt.
+      environment: { COST_MODEL: JSON.stringify(costModelFor(config)) },
     })
       .bindTable(imageMetadata, ['dynamodb:GetItem'])
       .bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:GetObject'], [INCOMING_PREFIX, THUMBNAIL_PREFIX])

@@ -128,7 +128,8 @@ export async function detectLabels(
       labels.length === 0
         ? `No labels: Rekognition found nothing it is at least ${settings.minConfidence}% confident about`
         : null;
-    return { labels, reason };
+    // Answered, so billed (the cost receipt counts it); refusals and errors are not.
+    return { labels, reason, rekognitionCalls: 1 };
   } catch (error) {
     const name = errorName(error);
     if (name && IMAGE_ERRORS.has(name)) {

@@ -260,6 +260,7 @@ function fieldsFor(request: RecordRequest, pipelineVersion: string): Record<stri
         thumbnail,
         reason: labels.reason ?? null,
         duplicateOf: typeof labels.duplicateOf === 'string' ? labels.duplicateOf : null,
+        rekognitionCalls: typeof labels.rekognitionCalls === 'number' ? labels.rekognitionCalls : 0,
         pipelineVersion,
       };
     }

@@ -13,6 +13,7 @@
  * 409 (a retry of a photo that is not FAILED, or has failed too often), 503 (a retry that the workflow
  * service could not start just now).
  */
+import type { CostReceipt } from './cost';
 import type { PhotoView } from './photo-view';
 
 export const API_ROUTES = {
@@ -143,6 +144,11 @@ export interface PhotoDetail extends PhotoView {
     original: string;
   };
   timeline: TimelineStep[];
+  /**
+   * What processing this photo cost on AWS, estimated from its execution with the configured price
+   * table (lambda/shared/cost.ts); null while it is processing or when its execution has no history.
+   */
+  cost: CostReceipt | null;
 }
 
 /** 202 from POST /photos/{photoId}/retry: the photo, PROCESSING again, and how it is being retried. */

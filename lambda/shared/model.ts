@@ -83,6 +83,8 @@ export interface LabelsResult {
   readonly reason: string | null;
   /** The READY photo whose labels these are, when the photo is a byte-identical copy of it (no Rekognition call). */
   readonly duplicateOf?: string | null;
+  /** DetectLabels calls Rekognition answered (and bills): 1, or 0 (absent) when it was not asked. */
+  readonly rekognitionCalls?: number;
 }
 
 /**
@@ -177,6 +179,8 @@ export interface PhotoRecord {
   readonly etag?: string | null;
   /** The READY photo whose labels this byte-identical copy reuses; null or absent when it is not one. */
   readonly duplicateOf?: string | null;
+  /** DetectLabels calls Rekognition answered for this photo (the cost receipt); absent until READY. */
+  readonly rekognitionCalls?: number;
   /** The pipeline version (lib/pipeline-version.ts) that made the final outcome; absent until then. */
   readonly pipelineVersion?: string;
   /** Processing attempts of this upload: 1, plus one per retry (POST /photos/{id}/retry). Absent means 1. */

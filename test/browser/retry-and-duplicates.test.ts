@@ -72,6 +72,10 @@ describe('the web app', () => {
     await expect(retry.isVisible()).resolves.toBe(false);
     await expect(page.locator('.facts').textContent()).resolves.toContain('Attempts2');
     await expect(page.getByTestId('photo-view-reason').isVisible()).resolves.toBe(false);
+    // The cost receipt of the attempt that made it READY.
+    await expect
+      .poll(() => page.getByTestId('photo-cost').textContent(), { timeout: 30_000 })
+      .toMatch(/^\$0\.\d+ \(estimate\)Step Functions \$[\d.]+: \d+ state transitions \(STANDARD\)/);
     // The gallery shows the new status too.
     await page.getByTestId('back').click();
     await expect

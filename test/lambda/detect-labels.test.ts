@@ -178,6 +178,8 @@ describe('detectLabels', () => {
         { name: 'Pet', confidence: 91.25 },
       ],
       reason: null,
+      // Answered: billed, and counted by the cost receipt.
+      rekognitionCalls: 1,
     });
     expect(rekognitionMock.commandCalls(DetectLabelsCommand)[0].args[0].input).toEqual({
       Image: { S3Object: { Bucket: 'photos', Name: 'Incoming/alice/p1.jpg' } },
@@ -204,7 +206,11 @@ describe('detectLabels', () => {
       );
 
       // Assess
-      expect(result).toEqual({ labels: [{ name: 'Reptile', confidence: 88 }], reason: null });
+      expect(result).toEqual({
+        labels: [{ name: 'Reptile', confidence: 88 }],
+        reason: null,
+        rekognitionCalls: 1,
+      });
       const sent = await sentImage();
       expect(sent).toMatchObject({ width: 118, height: 80, format: 'jpeg', exif: undefined });
       expect(rekognitionMock.commandCalls(DetectLabelsCommand)[0].args[0].input).toMatchObject({
@@ -312,7 +318,7 @@ describe('detectLabels', () => {
 
     const result = await detectLabels(rekognition, s3, photo({ width: null, height: null }), settings);
 
-    expect(result).toEqual({ labels: [{ name: 'Cat', confidence: 91 }], reason: null });
+    expect(result).toEqual({ labels: [{ name: 'Cat', confidence: 91 }], reason: null, rekognitionCalls: 1 });
     expect(rekognitionMock.commandCalls(DetectLabelsCommand)).toHaveLength(1);
   });
 
@@ -324,6 +330,7 @@ describe('detectLabels', () => {
     expect(result).toEqual({
       labels: [],
       reason: 'No labels: Rekognition found nothing it is at least 70% confident about',
+      rekognitionCalls: 1,
     });
   });
 

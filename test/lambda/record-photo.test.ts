@@ -160,6 +160,7 @@ describe('recordPhoto', () => {
       executionId: EXECUTION_ID,
       updatedAt: NOW,
       duplicateOf: null,
+      rekognitionCalls: 0,
       pipelineVersion: PIPELINE_VERSION,
     });
   });

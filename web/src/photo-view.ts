@@ -8,6 +8,7 @@ import { announce } from './announcer';
 import { type ApiClient, ApiError, detailToSummary } from './api';
 import { SignedOutError } from './auth';
 import { statusBadge, updateBadge } from './badge';
+import { describeCost } from './cost';
 import { clear, h, setText } from './dom';
 import {
   formatBytes,
@@ -535,6 +536,19 @@ export class PhotoView {
       rows.push(['Processing time', formatDuration(detail.execution.durationMs)]);
     if (detail.attempts > 1) rows.push(['Attempts', String(detail.attempts)]);
     const nodes = rows.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]);
+    if (detail.cost) {
+      // What this photo's processing cost on AWS, from its execution and the dated price table.
+      const { total, lines } = describeCost(detail.cost);
+      nodes.push(
+        h('dt', {}, 'Cost'),
+        h(
+          'dd',
+          { 'data-testid': 'photo-cost' },
+          h('span', {}, total),
+          h('ul', { class: 'cost-lines' }, ...lines.map((line) => h('li', {}, line))),
+        ),
+      );
+    }
     if (detail.duplicateOf) {
       // Same bytes as a photo already labelled: its labels were reused, without a Rekognition call.
       nodes.push(

@@ -143,11 +143,11 @@ export const DEFAULT_PRICES: PriceTable = {
   asOf: '2026-11-26',
   region: 'us-east-1',
   stepFunctions: {
-    standardPerTransition: 0.025 / 1000,
-    expressPerRequest: 1 / 1_000_000,
+    standardPerTransition: 0.000025,
+    expressPerRequest: 0.000001,
     expressPerGbSecond: 0.00001667,
   },
-  lambda: { perRequest: 0.2 / 1_000_000, perGbSecond: 0.0000133334 },
+  lambda: { perRequest: 0.0000002, perGbSecond: 0.0000133334 },
   rekognition: { detectLabelsPerImage: 0.001 },
 };
 

@@ -167,8 +167,9 @@ export class PhotoApi extends Construct {
       description: 'Photo API, DELETE /photos/{photoId}: the original, the thumbnail and the record',
       settings: config.functions.deletePhoto,
     })
-      // PutItem, not DeleteItem: the record is replaced by a tombstone (see lambda/delete-photo).
-      .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:PutItem'])
+      // PutItem: the record is replaced by a tombstone (see lambda/delete-photo); DeleteItem: only
+      // the photo's content index item (for duplicates), conditional on it naming the photo.
+      .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'])
       .bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:DeleteObject'], [INCOMING_PREFIX, THUMBNAIL_PREFIX]);
 
     this.retryPhoto = new PipelineFunction(this, 'RetryPhotoFunction', {

@@ -350,10 +350,14 @@ describe('API functions', () => {
     expect(JSON.stringify(states.Resource)).toContain(`"Ref":"${stateMachine}"`);
   });
 
-  it('lets DeletePhoto get and put items (a tombstone replaces the record), and delete objects under both prefixes only', () => {
+  it('lets DeletePhoto get, put (a tombstone replaces the record) and delete items (its content index item), and delete objects under both prefixes only', () => {
     const statements = statementsOf(template, FUNCTIONS.deletePhoto);
     expect(withActionsLike(statements, /^dynamodb:/)).toEqual([
-      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: tableArn },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: tableArn,
+      },
     ]);
     expect(withActionsLike(statements, /^s3:/)).toEqual([
       {

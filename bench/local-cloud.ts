@@ -12,9 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { TERMINAL_STATUSES } from '../lambda/shared/photo-view';
+import { resolveConfig } from '../lib/config';
+import { costModelFor } from '../lib/cost-model';
 import { type PipelineClients, pipelineClients, uploadPhoto } from '../local/pipeline-run';
 import { freePort } from '../local/ports';
 import { readRunningCloud } from '../local/running-cloud';
+import { type CostResult, costPerMillion, type PricedExecution } from './cost';
 import { mapLimit } from './map-limit';
 import type { BenchPhoto } from './photos';
 import type { Progress } from './progress';
@@ -63,6 +66,8 @@ export interface LocalCloudResult {
     /** The stand-in's counters after the burst (DetectLabels calls, throttled ones, errors). */
     rekognitionStats: unknown;
   };
+  /** What a million photos would cost on AWS: distinct photos run one at a time, default config. */
+  cost: CostResult;
 }
 
 export interface LocalCloudOptions {
@@ -82,6 +87,7 @@ interface RecordState {
   status: string;
   updatedAt: string;
   executionId?: string | null;
+  rekognitionCalls?: number;
 }
 
 export async function measureLocalCloud(options: LocalCloudOptions): Promise<LocalCloudResult> {
@@ -167,6 +173,30 @@ export async function measureLocalCloud(options: LocalCloudOptions): Promise<Loc
     }
     progress.end();
 
+    // The cost sample: each distinct photo once, one at a time, so that a Task's time is its
+    // function's work and not a wait for a free execution environment (as in the burst below).
+    const distinct = [...new Map(options.photos.map((photo) => [photo.path, photo])).values()].slice(
+      0,
+      COST_SAMPLE,
+    );
+    progress.phase('Local cloud: cost sample, one photo at a time', distinct.length);
+    const priced: PricedExecution[] = [];
+    for (const [i, photo] of distinct.entries()) {
+      const {
+        records: [record],
+      } = await runPhotos(`bench-cost-${i}`, [photo]);
+      if (record?.status === 'READY' && record.executionId) {
+        priced.push({
+          events: await historyOf(sdk, record.executionId),
+          rekognitionCalls: record.rekognitionCalls ?? 0,
+        });
+      }
+      progress.update(i + 1);
+    }
+    progress.end();
+    // `npm start` runs the default config: its memory sizes and price table price these executions.
+    const cost = costPerMillion(priced, costModelFor(resolveConfig()));
+
     const burstPhotos = options.photos;
     progress.phase(`Local cloud: burst of ${burstPhotos.length}`, burstPhotos.length);
     await child.eventLoopDelay(); // starts a fresh measurement
@@ -210,6 +240,7 @@ export async function measureLocalCloud(options: LocalCloudOptions): Promise<Loc
         steps,
         rekognitionStats,
       },
+      cost,
     };
   } finally {
     clients?.destroy();
@@ -303,14 +334,15 @@ async function queryOwner(clients: PipelineClients, table: string, owner: string
       new QueryCommand({
         TableName: table,
         KeyConditionExpression: '#owner = :owner',
-        ProjectionExpression: 'photoId, #status, updatedAt, executionId',
+        ProjectionExpression: 'photoId, #status, updatedAt, executionId, rekognitionCalls',
         ExpressionAttributeNames: { '#owner': 'owner', '#status': 'status' },
         ExpressionAttributeValues: { ':owner': owner },
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
     );
-    records.push(...((page.Items ?? []) as RecordState[]));
+    // Photos only: the owner's partition also holds content index items (`content#…`, for duplicates).
+    records.push(...((page.Items ?? []) as RecordState[]).filter((item) => !item.photoId.includes('#')));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return records;
@@ -330,15 +362,7 @@ async function stepTimes(
   const add = (step: string, ms: number) => durations.set(step, [...(durations.get(step) ?? []), ms]);
   await mapLimit(records, 4, async (record) => {
     if (!record.executionId) return;
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await clients.sfn.send(
-        new GetExecutionHistoryCommand({ executionArn: record.executionId, maxResults: 1000, nextToken }),
-      );
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
+    const events = await historyOf(clients, record.executionId);
     const started = events.find((e) => e.type === 'ExecutionStarted');
     if (started?.timestamp)
       add('upload → execution start', started.timestamp.getTime() - uploadStart.get(record.photoId)!);
@@ -356,6 +380,22 @@ async function stepTimes(
     p50Ms: percentile(values, 50),
     p95Ms: percentile(values, 95),
   }));
+}
+
+/** Distinct photos priced one at a time for the cost per million. */
+const COST_SAMPLE = 10;
+
+async function historyOf(clients: PipelineClients, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await clients.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -136,6 +136,26 @@ function stepRows(report: BenchReport): Row[] {
   return report.localCloud.burst.steps.map((s) => [s.step, formatMs(s.p50Ms), formatMs(s.p95Ms)]);
 }
 
+function costRows(report: BenchReport): Row[] {
+  const cost = report.localCloud.cost;
+  const usd = (amount: number) => (Number.isNaN(amount) ? 'n/a' : `$${amount.toFixed(2)}`);
+  return [cost.standard, cost.express].map((w) => [
+    `${w.workflowType}: Step Functions ${usd(w.stepFunctionsUsd)} + Lambda ${usd(w.lambdaUsd)}`,
+    usd(w.excludingRekognitionUsd),
+    `<= ${usd(w.targetUsd)} ${w.meetsTarget ? 'met' : 'NOT met'}; Rekognition adds ${usd(w.rekognitionUsd)}`,
+  ]);
+}
+
+function costLine(report: BenchReport): string {
+  const { perPhoto: p, photos, region, pricesAsOf } = report.localCloud.cost;
+  return (
+    `Per photo (mean of ${photos} distinct photos run one at a time): ${p.stateTransitions.toFixed(1)} state transitions, ` +
+    `${p.lambdaRequests.toFixed(1)} Lambda invocations, ${p.lambdaGbSeconds.toFixed(3)} GB-s (Task times on this machine), ` +
+    `${formatMs(p.executionMs)} per execution; ${region} prices as of ${pricesAsOf}. ` +
+    'Not included: the upload trigger (ImageProcStartExecution), S3 and DynamoDB requests.'
+  );
+}
+
 function machineLine(report: BenchReport): string {
   const { machine: m, settings: s } = report;
   return (
@@ -164,6 +184,7 @@ const HEADERS = {
   results: ['Measure', 'Value', 'Ratio'] as Row,
   targets: ['Target', 'Ratio', 'Needed'] as Row,
   steps: ['Where a burst photo’s time goes', 'p50', 'p95'] as Row,
+  cost: ['Cost per million photos (excl. Rekognition)', 'Total', 'Target'] as Row,
 };
 
 export function formatText(report: BenchReport): string {
@@ -175,6 +196,9 @@ export function formatText(report: BenchReport): string {
     textTable(HEADERS.targets, targetRows(report)),
     '',
     textTable(HEADERS.steps, stepRows(report)),
+    '',
+    textTable(HEADERS.cost, costRows(report)),
+    costLine(report),
     '',
     report.allTargetsMet ? 'All targets met.' : 'Some targets were missed.',
   ].join('\n');
@@ -190,5 +214,9 @@ export function formatMarkdown(report: BenchReport): string {
     markdownTable(HEADERS.targets, targetRows(report)),
     '',
     markdownTable(HEADERS.steps, stepRows(report)),
+    '',
+    markdownTable(HEADERS.cost, costRows(report)),
+    '',
+    `${costLine(report)}`,
   ].join('\n');
 }

@@ -4,6 +4,7 @@
  * variables the constructs derive from it. Nothing else reads context or `process.env`.
  */
 import type { API_ROUTES } from '../lambda/shared/api';
+import { type PriceTable, priceTableProblems } from '../lambda/shared/cost';
 
 /** Image formats as sharp names them; the ones the pipeline may be told to accept. */
 export const KNOWN_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif'] as const;
@@ -25,6 +26,7 @@ export type FunctionName =
   | 'listPhotos'
   | 'getPhoto'
   | 'deletePhoto'
+  | 'retryPhoto'
   | 'reconcilePhoto';
 
 /** API Gateway throttling: a token bucket of `burstLimit` refilled at `rateLimit` per second. */
@@ -135,7 +137,7 @@ export interface PipelineConfig {
     /**
      * Throttling of each route (the stage's route settings), over the default: POST /photos, the one
      * that hands out uploads, lower than the reads.
-     * @default createUpload 10/5, listPhotos 50/20, getPhoto 100/50, deletePhoto 20/10 (burst/rate)
+     * @default createUpload 10/5, listPhotos 50/20, getPhoto 100/50, deletePhoto 20/10, retryPhoto 10/5 (burst/rate)
      */
     readonly routeThrottles: Readonly<Record<ApiRouteName, ThrottleSettings>>;
   };
@@ -171,6 +173,12 @@ export interface PipelineConfig {
     /** The photo API's p99 latency, in ms over five minutes, that raises its latency alarm. @default 3000 */
     readonly apiLatencyP99Ms: number;
   };
+  /**
+   * The dated AWS price table the cost receipt (the photo view, `npm run bench`) is computed with.
+   * Prices change: update them, and `asOf`, from the pages cited at DEFAULT_PRICES.
+   * @default DEFAULT_PRICES (us-east-1)
+   */
+  readonly pricing: PriceTable;
   readonly auth: {
     /**
      * Prefix of the Cognito managed login domain, `https://<prefix>.auth.<region>.amazoncognito.com`.
@@ -181,6 +189,29 @@ export interface PipelineConfig {
     readonly domainPrefix: string | undefined;
   };
 }
+
+/**
+ * us-east-1 list prices, as given in issue 12 on 2026-11-26; re-read the pages before relying on them:
+ * - Step Functions: https://aws.amazon.com/step-functions/pricing/ (STANDARD $0.025 per 1,000 state
+ *   transitions; EXPRESS $1.00 per million requests and $0.00001667 per GB-second, the first tier,
+ *   billed in 64 MB and 100 ms increments)
+ * - Lambda: https://aws.amazon.com/lambda/pricing/ (arm64 $0.0000133334 per GB-second, the first
+ *   tier; $0.20 per million requests)
+ * - Rekognition: https://aws.amazon.com/rekognition/pricing/ (DetectLabels, Group 1 APIs: $0.001 per
+ *   image for the first million images a month)
+ * Free tiers are left out: a receipt says what a photo costs once they are used up.
+ */
+export const DEFAULT_PRICES: PriceTable = {
+  asOf: '2026-11-26',
+  region: 'us-east-1',
+  stepFunctions: {
+    standardPerTransition: 0.000025,
+    expressPerRequest: 0.000001,
+    expressPerGbSecond: 0.00001667,
+  },
+  lambda: { perRequest: 0.0000002, perGbSecond: 0.0000133334 },
+  rekognition: { detectLabelsPerImage: 0.001 },
+};
 
 export const DEFAULT_CONFIG: PipelineConfig = {
   stackName: 'ImageRecognition',
@@ -206,6 +237,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     listPhotos: { memoryMb: 256, timeoutSeconds: 10 },
     getPhoto: { memoryMb: 256, timeoutSeconds: 10 },
     deletePhoto: { memoryMb: 256, timeoutSeconds: 10 },
+    retryPhoto: { memoryMb: 256, timeoutSeconds: 10 },
     // One conditional UpdateItem per stopped execution.
     reconcilePhoto: { memoryMb: 256, timeoutSeconds: 30 },
   },
@@ -223,6 +255,8 @@ export const DEFAULT_CONFIG: PipelineConfig = {
       // A gallery opens photos one by one; a detail is one GetItem and the execution's history.
       getPhoto: { burstLimit: 100, rateLimit: 50 },
       deletePhoto: { burstLimit: 20, rateLimit: 10 },
+      // Each retry is a pipeline run, like an upload.
+      retryPhoto: { burstLimit: 10, rateLimit: 5 },
     },
   },
   deployment: {
@@ -235,6 +269,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     failedExecutionsPerMinute: 3,
     apiLatencyP99Ms: 3000,
   },
+  pricing: DEFAULT_PRICES,
   auth: { domainPrefix: undefined },
 };
 
@@ -372,6 +407,7 @@ export function validateConfig(config: PipelineConfig): string[] {
       `uploads.dailyQuotaPerUser must be a whole number of uploads from 1 to 1000000, got ${config.uploads.dailyQuotaPerUser}`,
     );
   }
+  problems.push(...priceTableProblems(config.pricing));
   problems.push(...throttleProblems('api.throttle', config.api.throttle));
   for (const [route, throttle] of Object.entries(config.api.routeThrottles)) {
     problems.push(...throttleProblems(`api.routeThrottles.${route}`, throttle));

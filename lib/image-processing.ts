@@ -15,6 +15,7 @@ import { executionTimeoutSeconds, type PipelineConfig } from './config';
 import { acknowledgeCdkHelper } from './nag';
 import { PipelineFunction } from './pipeline-function';
 import { StateMachineLiveAlias } from './state-machine-alias';
+import { pipelineVersion } from './pipeline-version';
 
 /**
  * Errors that say the Lambda service (not our code) failed to run the function. Retried: they are
@@ -88,7 +89,9 @@ export class ImageProcessing extends Construct {
       handlerFolder: 'record-photo',
       description: 'ImageProc: writes metadata and the final outcome to the ImageMetadata table',
       settings: config.functions.recordPhoto,
-    }).bindTable(imageMetadata, ['dynamodb:UpdateItem']);
+      environment: { PIPELINE_VERSION: pipelineVersion(config) },
+      // GetItem: StoreImageMetadata looks up a READY photo with the same bytes (a duplicate).
+    }).bindTable(imageMetadata, ['dynamodb:UpdateItem', 'dynamodb:GetItem']);
 
     this.detectLabels = new PipelineFunction(this, 'DetectLabelsFunction', {
       ...common,
@@ -214,8 +217,8 @@ export class ImageProcessing extends Construct {
     };
     const retryLambdaService = (task: tasks.LambdaInvoke) =>
       task.addRetry({ errors: [...LAMBDA_SERVICE_ERRORS, SERVICE_UNREACHABLE], ...transientBackoff });
-    const recordTask = (id: string, payload: Record<string, unknown>) => {
-      const task = invoke(id, this.recordPhoto, { photo, executionId, ...payload });
+    const recordTask = (id: string, payload: Record<string, unknown>, resultPath?: string) => {
+      const task = invoke(id, this.recordPhoto, { photo, executionId, ...payload }, resultPath);
       retryLambdaService(task);
       task.addRetry({ errors: DYNAMODB_TRANSIENT_ERRORS, ...transientBackoff });
       return task;
@@ -241,16 +244,24 @@ export class ImageProcessing extends Construct {
     retryLambdaService(extract);
     catchAll(extract);
 
-    const store = recordTask('StoreImageMetadata', {
-      action: 'metadata',
-      metadata: sfn.JsonPath.objectAt('$.metadata'),
-    });
+    // Its result (StoredMetadata) says whether a READY photo has the same bytes; DetectLabels then
+    // copies that photo's labels instead of calling Rekognition. Deciding inside DetectLabels rather
+    // than in a Choice state costs no extra state transition (billed per transition on STANDARD).
+    const store = recordTask(
+      'StoreImageMetadata',
+      { action: 'metadata', metadata: sfn.JsonPath.objectAt('$.metadata') },
+      '$.stored',
+    );
     catchAll(store);
 
     const detectLabels = invoke(
       'DetectLabels',
       this.detectLabels,
-      { ...photo, metadata: sfn.JsonPath.objectAt('$.metadata') },
+      {
+        ...photo,
+        metadata: sfn.JsonPath.objectAt('$.metadata'),
+        duplicate: sfn.JsonPath.objectAt('$.stored.duplicate'),
+      },
       'replace',
     );
     retryLambdaService(detectLabels);

@@ -54,6 +54,7 @@ export class ImageRecognitionStack extends Stack {
       photoRepo: this.storage.photoRepo,
       imageMetadata: this.storage.imageMetadata,
       stateMachine: this.processing.stateMachine,
+      startTarget: this.processing.stateMachineAlias,
       allowedOrigins: [this.web.url],
       callbackUrls: [`${this.web.url}/`],
       logoutUrls: [`${this.web.url}/`],
@@ -123,7 +124,7 @@ export class ImageRecognitionStack extends Stack {
       processing.detectLabels,
       processing.generateThumbnail,
     ];
-    const apiFunctions = [api.createUpload, api.listPhotos, api.getPhoto, api.deletePhoto];
+    const apiFunctions = [api.createUpload, api.listPhotos, api.getPhoto, api.deletePhoto, api.retryPhoto];
     const reconcilePhoto = reconciler ? [reconciler.reconcilePhoto] : [];
     const deadLetterQueues = {
       StartExecution: processing.startExecutionDeadLetters,

@@ -12,14 +12,17 @@ import { Construct } from 'constructs';
 import { API_ROUTES } from '../lambda/shared/api';
 import { INCOMING_PREFIX, TABLE_KEYS, THUMBNAIL_PREFIX } from '../lambda/shared/model';
 import { cognitoDomainPrefix, type PipelineConfig } from './config';
-import { PipelineFunction } from './pipeline-function';
+import { costModelFor } from './cost-model';
+import { PipelineFunction, type StartExecutionTarget } from './pipeline-function';
 
 export interface PhotoApiProps {
   readonly config: PipelineConfig;
   readonly photoRepo: s3.IBucket;
   readonly imageMetadata: dynamodb.Table;
-  /** ImageProc: the API reads its executions for a photo's status and timeline. */
+  /** ImageProc: the API reads its executions for a photo's status and timeline, and redrives failed ones. */
   readonly stateMachine: sfn.IStateMachine;
+  /** Where a retry starts a new execution: ImageProc's live alias, as start-execution does. */
+  readonly startTarget: StartExecutionTarget;
   /** Origins (scheme://host[:port]) of the web app, the only ones CORS lets call the API. */
   readonly allowedOrigins: string[];
   /** Where Cognito's managed login may send the user back with an authorization code. */
@@ -34,7 +37,7 @@ export interface PhotoApiProps {
  * /photos answers with a presigned POST straight to PhotoRepo.
  *
  * Routes (lambda/shared/api.ts): POST /photos, GET /photos, GET /photos/{photoId},
- * DELETE /photos/{photoId}; each its own function with its own least-privilege role.
+ * DELETE /photos/{photoId}, POST /photos/{photoId}/retry; each its own function with its own least-privilege role.
  */
 export class PhotoApi extends Construct {
   public readonly userPool: cognito.UserPool;
@@ -48,6 +51,7 @@ export class PhotoApi extends Construct {
   public readonly listPhotos: PipelineFunction;
   public readonly getPhoto: PipelineFunction;
   public readonly deletePhoto: PipelineFunction;
+  public readonly retryPhoto: PipelineFunction;
 
   constructor(scope: Construct, id: string, props: PhotoApiProps) {
     super(scope, id);
@@ -152,6 +156,8 @@ export class PhotoApi extends Construct {
       handlerFolder: 'get-photo',
       description: 'Photo API, GET /photos/{photoId}: one photo, its URLs and its path through ImageProc',
       settings: config.functions.getPhoto,
+      // Prices and memory sizes for the photo's cost receipt.
+      environment: { COST_MODEL: JSON.stringify(costModelFor(config)) },
     })
       .bindTable(imageMetadata, ['dynamodb:GetItem'])
       .bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:GetObject'], [INCOMING_PREFIX, THUMBNAIL_PREFIX])
@@ -163,9 +169,23 @@ export class PhotoApi extends Construct {
       description: 'Photo API, DELETE /photos/{photoId}: the original, the thumbnail and the record',
       settings: config.functions.deletePhoto,
     })
-      // PutItem, not DeleteItem: the record is replaced by a tombstone (see lambda/delete-photo).
-      .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:PutItem'])
+      // PutItem: the record is replaced by a tombstone (see lambda/delete-photo); DeleteItem: only
+      // the photo's content index item (for duplicates), conditional on it naming the photo.
+      .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'])
       .bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:DeleteObject'], [INCOMING_PREFIX, THUMBNAIL_PREFIX]);
+
+    this.retryPhoto = new PipelineFunction(this, 'RetryPhotoFunction', {
+      ...common,
+      handlerFolder: 'retry-photo',
+      description: 'Photo API, POST /photos/{photoId}/retry: a FAILED photo redriven or run again',
+      settings: config.functions.retryPhoto,
+    })
+      // Reads the record, then claims it with a conditional update (FAILED -> PROCESSING).
+      .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:UpdateItem'])
+      // DescribeExecution tells whether the failed execution is redrivable.
+      .bindReadExecutions(stateMachine)
+      .bindStartExecution(props.startTarget);
+    stateMachine.grantExecution(this.retryPhoto, 'states:RedriveExecution');
 
     this.authorizer = new HttpJwtAuthorizer(
       'CognitoAuthorizer',
@@ -225,6 +245,7 @@ export class PhotoApi extends Construct {
       ['listPhotos', this.listPhotos],
       ['getPhoto', this.getPhoto],
       ['deletePhoto', this.deletePhoto],
+      ['retryPhoto', this.retryPhoto],
     ];
     const stage = this.stage.node.defaultChild as apigw.CfnStage;
     // RouteSettings is a JSON property: CDK passes it through as is, so the keys are CloudFormation's.

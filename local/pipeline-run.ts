@@ -180,6 +180,8 @@ function notStarted(photoId: string, key: string): PhotoView {
     thumbnail: null,
     execution: { name: '', status: null, durationMs: null },
     uploadedAt: '',
+    duplicateOf: null,
+    attempts: 1,
   };
 }
 

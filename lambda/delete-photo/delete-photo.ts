@@ -1,5 +1,5 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailed } from '../shared/errors';
 import {
   type ApiEvent,
@@ -11,6 +11,7 @@ import {
   respond,
 } from '../shared/http';
 import {
+  contentId,
   DELETED_STATUS,
   isTombstone,
   type PhotoRecord,
@@ -58,7 +59,10 @@ export async function deletePhoto(event: ApiEvent, deps: DeletePhotoDeps): Promi
     if (!Item) throw new HttpError(404, `No photo ${photoId}`);
     const record = Item as PhotoRecord | PhotoTombstone;
     await deleteObject(deps, record.originalKey);
-    if (!isTombstone(record)) await leaveTombstone(record, deps);
+    if (!isTombstone(record)) {
+      await leaveTombstone(record, deps);
+      await forgetContent(record, deps);
+    }
     const thumbnails = [
       ...new Set([
         ...(isTombstone(record) ? [] : [record.thumbnail?.key]),
@@ -80,6 +84,30 @@ export async function deletePhoto(event: ApiEvent, deps: DeletePhotoDeps): Promi
 
 async function deleteObject(deps: DeletePhotoDeps, key: string): Promise<void> {
   await deps.s3.send(new DeleteObjectCommand({ Bucket: deps.bucket, Key: key }));
+}
+
+/**
+ * Removes the owner's content index item for the photo's bytes if it names this photo (see
+ * CONTENT_ID_PREFIX): the deleted photo's ETag must not outlive it, and no later upload could be a
+ * duplicate of it anyway (its tombstone fails the check). An item that names another photo (a copy
+ * uploaded later and labelled afresh) is left alone.
+ */
+async function forgetContent(record: PhotoRecord, deps: DeletePhotoDeps): Promise<void> {
+  const sizeBytes = record.metadata?.sizeBytes;
+  if (!record.etag || typeof sizeBytes !== 'number') return;
+  try {
+    await deps.dynamo.send(
+      new DeleteCommand({
+        TableName: deps.tableName,
+        Key: { owner: record.owner, photoId: contentId(record.etag, sizeBytes) },
+        ConditionExpression: '#source = :photoId',
+        ExpressionAttributeNames: { '#source': 'sourcePhotoId' },
+        ExpressionAttributeValues: { ':photoId': record.photoId },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+  }
 }
 
 /** Replaces the record with its tombstone (a whole-item put: metadata, GPS and labels go with the record). */

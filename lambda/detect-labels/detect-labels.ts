@@ -1,9 +1,10 @@
 import { DetectLabelsCommand, type Image, type RekognitionClient } from '@aws-sdk/client-rekognition';
 import type { S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
-import { errorName, errorReason } from '../shared/errors';
-import type { ImageMetadata, LabelsResult } from '../shared/model';
+import { errorName, errorReason, InvalidInput } from '../shared/errors';
+import type { DuplicateSource, ImageMetadata, LabelsResult } from '../shared/model';
 import { getPhotoObject } from '../shared/photo-object';
+import { describe, isObject } from '../shared/validate';
 
 export interface LabelSettings {
   readonly maxLabels: number;
@@ -127,7 +128,8 @@ export async function detectLabels(
       labels.length === 0
         ? `No labels: Rekognition found nothing it is at least ${settings.minConfidence}% confident about`
         : null;
-    return { labels, reason };
+    // Answered, so billed (the cost receipt counts it); refusals and errors are not.
+    return { labels, reason, rekognitionCalls: 1 };
   } catch (error) {
     const name = errorName(error);
     if (name && IMAGE_ERRORS.has(name)) {
@@ -175,4 +177,38 @@ export async function enlarge(
 async function readObject(s3: S3Client, photo: { bucket: string; key: string }): Promise<Uint8Array> {
   const response = await getPhotoObject(s3, photo);
   return (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+}
+
+/**
+ * The labels of a byte-identical READY photo (StoreImageMetadata found it), as this photo's: the same
+ * bytes under the same pipeline version get the same answer from Rekognition, so asking again would
+ * only cost a call. Copied, not referenced, so either photo can be deleted without the other losing
+ * anything.
+ */
+export function labelsOfDuplicate(source: DuplicateSource): LabelsResult {
+  return {
+    labels: source.labels.map(({ name, confidence }) => ({ name, confidence })),
+    reason: source.reason,
+    duplicateOf: source.photoId,
+  };
+}
+
+/** The event's `duplicate` (StoredMetadata.duplicate): null or absent when the photo is not a copy. */
+export function duplicateSource(value: unknown): DuplicateSource | null {
+  if (value === undefined || value === null) return null;
+  const ok =
+    isObject(value) &&
+    typeof value.photoId === 'string' &&
+    value.photoId !== '' &&
+    Array.isArray(value.labels) &&
+    value.labels.every(
+      (label) => isObject(label) && typeof label.name === 'string' && typeof label.confidence === 'number',
+    ) &&
+    (value.reason === null || typeof value.reason === 'string');
+  if (!ok) {
+    throw new InvalidInput(
+      `The event's duplicate must be null or { photoId, labels: [{ name, confidence }], reason }, got ${describe(value)}.`,
+    );
+  }
+  return value as unknown as DuplicateSource;
 }

@@ -5,8 +5,10 @@
  *   MAX_LABELS      DetectLabels MaxLabels (whole number, 1-1000)
  *   MIN_CONFIDENCE  DetectLabels MinConfidence (0-100)
  *
- * Event: { bucket, key, metadata: ImageMetadata } (extra PhotoRef fields are ignored).
- * Returns: LabelsResult. Photos under Rekognition's 80 px minimum are read from S3 and sent enlarged.
+ * Event: { bucket, key, metadata: ImageMetadata, duplicate?: DuplicateSource | null } (extra PhotoRef
+ * fields are ignored). Returns: LabelsResult. A photo with a `duplicate` (a READY photo with the same
+ * bytes, found by StoreImageMetadata) gets that photo's labels and `duplicateOf`, without a
+ * Rekognition call. Photos under Rekognition's 80 px minimum are read from S3 and sent enlarged.
  * Throws Rekognition's throttling and service errors with their SDK names, for the state machine to
  * retry (throttling also counts as the RekognitionThrottled metric); ObjectNotFound when a small photo's object is gone.
  */
@@ -17,7 +19,7 @@ import { requireIntEnv, requireNumberEnv } from '../shared/env';
 import type { LabelsResult } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
 import { imageMetadata, isObject, objectRef } from '../shared/validate';
-import { detectLabels, isRekognitionThrottling } from './detect-labels';
+import { detectLabels, duplicateSource, isRekognitionThrottling, labelsOfDuplicate } from './detect-labels';
 
 const settings = {
   maxLabels: requireIntEnv('MAX_LABELS', { min: 1, max: 1000 }),
@@ -29,6 +31,12 @@ const s3 = s3Client();
 export const handler = withPowertools(async (event: unknown): Promise<LabelsResult> => {
   const object = objectRef(event);
   const metadata = imageMetadata(isObject(event) ? event.metadata : undefined, "The event's metadata");
+  const duplicate = duplicateSource(isObject(event) ? event.duplicate : undefined);
+  if (duplicate) {
+    logger.info('Labels reused from a byte-identical photo', { ...object, duplicateOf: duplicate.photoId });
+    metrics.addMetric('LabelsReused', MetricUnit.Count, 1);
+    return boundedResult(labelsOfDuplicate(duplicate), 'DetectLabels');
+  }
   let result: LabelsResult;
   try {
     result = await detectLabels(rekognition, s3, { ...object, metadata }, settings);

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PhotoDetail } from '../shared/api';
+import { type CostModel, type CostReceipt, priceUsage, usageFromTimeline } from '../shared/cost';
 import { errorName } from '../shared/errors';
 import {
   type ApiEvent,
@@ -30,6 +31,8 @@ export interface GetPhotoDeps {
   readonly tableName: string;
   readonly bucket: string;
   readonly log: Log;
+  /** Prices and memory sizes for the cost receipt (COST_MODEL); without it the receipt is null. */
+  readonly costModel?: CostModel;
 }
 
 /** Errors that mean "no such execution to show" rather than a failure of ours. */
@@ -56,13 +59,33 @@ export async function getPhoto(event: ApiEvent, deps: GetPhotoDeps): Promise<Api
       // A download with a content type from the sniffed format: an SVG or HTML upload never renders as a page.
       presignedGet(deps.s3, deps.bucket, record.originalKey, originalDownload(record)),
     ]);
+    const steps = timelineFrom(timeline);
     const detail: PhotoDetail = {
       ...toPhotoView(record, execution),
       urls: { thumbnail, original },
-      timeline: timelineFrom(timeline),
+      timeline: steps,
+      cost: costReceipt(record.status, steps, record.rekognitionCalls ?? 0, deps.costModel),
     };
     return json(200, detail);
   });
+}
+
+/**
+ * What the photo's last execution cost, once the photo is final (READY, REJECTED or FAILED) and its
+ * history is known; null while it runs or when there is no history (EXPRESS, or expired).
+ */
+export function costReceipt(
+  status: string,
+  steps: PhotoDetail['timeline'],
+  rekognitionCalls: number,
+  model: CostModel | undefined,
+): CostReceipt | null {
+  if (!model || status === 'PROCESSING' || steps.length === 0) return null;
+  return priceUsage(
+    usageFromTimeline(steps, model.taskMemoryMb, rekognitionCalls),
+    model.prices,
+    model.workflowType,
+  );
 }
 
 /**

@@ -3,11 +3,14 @@
  * RecordRejection, RecordReady, RecordFailure).
  *
  * Environment:
- *   TABLE_NAME  the ImageMetadata table
+ *   TABLE_NAME        the ImageMetadata table
+ *   PIPELINE_VERSION  the current pipeline version (lib/pipeline-version.ts), stored with outcomes
  *
  * Event: RecordRequest ({ action: 'metadata' | 'rejected' | 'ready' | 'failed', photo, executionId, ... },
  * see lambda/shared/model.ts); executionId is `$$.Execution.Id`. Returns { written }: false when the
- * record is gone, already final, or taken over by a newer upload (logged, not an error).
+ * record is gone, already final, or taken over by a newer upload (logged, not an error). The
+ * `metadata` action also returns `duplicate`: a READY photo with the same bytes whose labels
+ * DetectLabels reuses (StoredMetadata).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dynamoDocumentClient } from '../shared/clients';
@@ -17,7 +20,12 @@ import { parseRecordRequest, type RecordOutcome, recordPhoto } from './record-ph
 
 const STATUS_METRICS = { rejected: 'PhotosRejected', ready: 'PhotosReady', failed: 'PhotosFailed' } as const;
 
-const deps = { tableName: requireEnv('TABLE_NAME'), dynamo: dynamoDocumentClient(), log: logger };
+const deps = {
+  tableName: requireEnv('TABLE_NAME'),
+  pipelineVersion: requireEnv('PIPELINE_VERSION'),
+  dynamo: dynamoDocumentClient(),
+  log: logger,
+};
 
 export const handler = withPowertools(async (event: unknown): Promise<RecordOutcome> => {
   const request = parseRecordRequest(event);
@@ -27,5 +35,6 @@ export const handler = withPowertools(async (event: unknown): Promise<RecordOutc
   if (outcome.written && request.action !== 'metadata') {
     metrics.addMetric(STATUS_METRICS[request.action], MetricUnit.Count, 1);
   }
+  if (outcome.duplicate) metrics.addMetric('DuplicatesFound', MetricUnit.Count, 1);
   return outcome;
 });

@@ -1,12 +1,16 @@
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidInput, isConditionFailed, NETWORK_FAILURE, stepErrorMessage } from '../shared/errors';
-import type {
-  ImageMetadata,
-  LabelsResult,
-  PhotoStatus,
-  RecordRequest,
-  StepError,
-  ThumbnailResult,
+import {
+  contentId,
+  type DuplicateSource,
+  type ImageMetadata,
+  isTombstone,
+  type LabelsResult,
+  type PhotoRecord,
+  type PhotoStatus,
+  type RecordRequest,
+  type StepError,
+  type ThumbnailResult,
 } from '../shared/model';
 import type { Log } from '../shared/powertools';
 import { describe, imageMetadata, isObject, photoRef, stringField } from '../shared/validate';
@@ -15,12 +19,19 @@ export interface RecordDeps {
   readonly dynamo: DynamoDBDocumentClient;
   readonly tableName: string;
   readonly log: Log;
+  /** The current pipeline version (lib/pipeline-version.ts), stored with every final outcome. */
+  readonly pipelineVersion: string;
   readonly now?: () => Date;
 }
 
 /** Whether the write happened; false when the record belongs to another execution or is already final. */
 export interface RecordOutcome {
   readonly written: boolean;
+  /**
+   * Only for the `metadata` action (StoreImageMetadata): the READY photo this one is a byte-identical
+   * copy of, whose labels DetectLabels reuses; null when there is none.
+   */
+  readonly duplicate?: DuplicateSource | null;
 }
 
 /**
@@ -39,7 +50,7 @@ export interface RecordOutcome {
 export async function recordPhoto(request: RecordRequest, deps: RecordDeps): Promise<RecordOutcome> {
   const executionName = executionNameFromArn(request.executionId);
   const fields: Record<string, unknown> = {
-    ...fieldsFor(request),
+    ...fieldsFor(request, deps.pipelineVersion),
     executionId: request.executionId,
     updatedAt: (deps.now?.() ?? new Date()).toISOString(),
   };
@@ -54,8 +65,9 @@ export async function recordPhoto(request: RecordRequest, deps: RecordDeps): Pro
     values[`:v${i}`] = value;
     return `#f${i} = :v${i}`;
   });
+  let record: PhotoRecord;
   try {
-    await deps.dynamo.send(
+    const { Attributes } = await deps.dynamo.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: { owner: request.photo.owner, photoId: request.photo.photoId },
@@ -64,9 +76,11 @@ export async function recordPhoto(request: RecordRequest, deps: RecordDeps): Pro
           'attribute_exists(#photoId) AND #executionName = :executionName AND #status = :processing',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+        // The record's ETag (start-execution wrote it) and size: what a byte-identical photo shares.
+        ReturnValues: 'ALL_NEW',
       }),
     );
-    return { written: true };
+    record = (Attributes ?? {}) as PhotoRecord;
   } catch (error) {
     if (isConditionFailed(error)) {
       deps.log.warn('Record not updated: it is gone (deleted), already final, or belongs to a newer upload', {
@@ -75,9 +89,88 @@ export async function recordPhoto(request: RecordRequest, deps: RecordDeps): Pro
         action: request.action,
         executionName,
       });
-      return { written: false };
+      return request.action === 'metadata' ? { written: false, duplicate: null } : { written: false };
     }
     throw error;
+  }
+  if (request.action === 'metadata') {
+    return { written: true, duplicate: await findDuplicate(record, deps) };
+  }
+  if (request.action === 'ready' && !request.results[0].duplicateOf) {
+    await indexContent(record, deps);
+  }
+  return { written: true };
+}
+
+/**
+ * The READY photo of the same owner with the same bytes, made by the current pipeline version, if
+ * the content index knows one. The index item is only a hint (see CONTENT_ID_PREFIX): the photo it
+ * names is read and checked, so a deleted photo (a tombstone), one being reprocessed, or one made
+ * with other settings is never copied. Two identical uploads processed at the same moment both go
+ * to Rekognition: neither is READY yet, and that costs one call, never a wrong label.
+ */
+export async function findDuplicate(
+  record: Pick<PhotoRecord, 'owner' | 'photoId' | 'etag' | 'metadata'>,
+  deps: RecordDeps,
+): Promise<DuplicateSource | null> {
+  const { etag } = record;
+  const sizeBytes = record.metadata?.sizeBytes;
+  if (!etag || typeof sizeBytes !== 'number') return null;
+  const get = async (photoId: string) =>
+    (
+      await deps.dynamo.send(
+        new GetCommand({ TableName: deps.tableName, Key: { owner: record.owner, photoId } }),
+      )
+    ).Item;
+  const hint = await get(contentId(etag, sizeBytes));
+  const sourceId = typeof hint?.sourcePhotoId === 'string' ? hint.sourcePhotoId : undefined;
+  if (!sourceId || sourceId === record.photoId) return null;
+  const source = await get(sourceId);
+  if (
+    !source ||
+    isTombstone(source) ||
+    source.status !== 'READY' ||
+    source.etag !== etag ||
+    source.metadata?.sizeBytes !== sizeBytes ||
+    source.pipelineVersion !== deps.pipelineVersion
+  ) {
+    return null;
+  }
+  const original = source as PhotoRecord;
+  return {
+    photoId: original.photoId,
+    labels: (original.labels ?? []).map(({ name, confidence }) => ({ name, confidence })),
+    reason: original.reason ?? null,
+  };
+}
+
+/**
+ * Points the owner's content index item for these bytes at this READY photo. Best effort: the photo
+ * is READY already, and a missing hint only means that a later identical upload asks Rekognition
+ * again, so a failure here is logged rather than failing (and wrongly marking) the photo.
+ */
+async function indexContent(record: PhotoRecord, deps: RecordDeps): Promise<void> {
+  const sizeBytes = record.metadata?.sizeBytes;
+  if (!record.etag || typeof sizeBytes !== 'number') return;
+  try {
+    await deps.dynamo.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: { owner: record.owner, photoId: contentId(record.etag, sizeBytes) },
+        UpdateExpression: 'SET #source = :source, #updatedAt = :now',
+        ExpressionAttributeNames: { '#source': 'sourcePhotoId', '#updatedAt': 'updatedAt' },
+        ExpressionAttributeValues: {
+          ':source': record.photoId,
+          ':now': (deps.now?.() ?? new Date()).toISOString(),
+        },
+      }),
+    );
+  } catch (error) {
+    deps.log.warn('Content index not updated; a byte-identical upload will be labelled afresh', {
+      owner: record.owner,
+      photoId: record.photoId,
+      error,
+    });
   }
 }
 
@@ -147,7 +240,7 @@ export function parseRecordRequest(event: unknown): RecordRequest {
   }
 }
 
-function fieldsFor(request: RecordRequest): Record<string, unknown> {
+function fieldsFor(request: RecordRequest, pipelineVersion: string): Record<string, unknown> {
   switch (request.action) {
     case 'metadata':
       return { metadata: request.metadata };
@@ -156,6 +249,7 @@ function fieldsFor(request: RecordRequest): Record<string, unknown> {
         status: 'REJECTED' satisfies PhotoStatus,
         reason: rejectionReason(request.metadata, request.supportedFormats),
         metadata: request.metadata,
+        pipelineVersion,
       };
     case 'ready': {
       const [labels, thumbnail] = request.results;
@@ -165,6 +259,9 @@ function fieldsFor(request: RecordRequest): Record<string, unknown> {
         tags: [...new Set(labels.labels.map((label) => label.name.toLowerCase()))],
         thumbnail,
         reason: labels.reason ?? null,
+        duplicateOf: typeof labels.duplicateOf === 'string' ? labels.duplicateOf : null,
+        rekognitionCalls: typeof labels.rekognitionCalls === 'number' ? labels.rekognitionCalls : 0,
+        pipelineVersion,
       };
     }
     case 'failed':

@@ -9,8 +9,11 @@
  *
  * Errors: `{ "message": "<what was wrong and what to do>" }` with 400 (malformed request), 401 (no
  * user), 404 (no such photo for this user: another user's photo is 404 too, never 403), 413 (declared
- * size over the limit), 429 (the user's daily upload quota is used up; `Retry-After` says for how long).
+ * size over the limit), 429 (the user's daily upload quota is used up; `Retry-After` says for how long),
+ * 409 (a retry of a photo that is not FAILED, or has failed too often), 503 (a retry that the workflow
+ * service could not start just now).
  */
+import type { CostReceipt } from './cost';
 import type { PhotoView } from './photo-view';
 
 export const API_ROUTES = {
@@ -18,6 +21,7 @@ export const API_ROUTES = {
   listPhotos: 'GET /photos',
   getPhoto: 'GET /photos/{photoId}',
   deletePhoto: 'DELETE /photos/{photoId}',
+  retryPhoto: 'POST /photos/{photoId}/retry',
 } as const;
 
 /**
@@ -140,6 +144,17 @@ export interface PhotoDetail extends PhotoView {
     original: string;
   };
   timeline: TimelineStep[];
+  /**
+   * What processing this photo cost on AWS, estimated from its execution with the configured price
+   * table (lambda/shared/cost.ts); null while it is processing or when its execution has no history.
+   */
+  cost: CostReceipt | null;
+}
+
+/** 202 from POST /photos/{photoId}/retry: the photo, PROCESSING again, and how it is being retried. */
+export interface RetryPhotoResponse extends PhotoView {
+  /** `redrive`: the failed execution resumes where it failed; `new-execution`: the whole workflow again. */
+  retriedBy: 'redrive' | 'new-execution';
 }
 
 export interface ApiError {

@@ -27,7 +27,7 @@ export const INTERNAL_ERROR_MESSAGE = 'Something went wrong on our side; try aga
 export class HttpError extends Error {
   override readonly name = 'HttpError';
   constructor(
-    readonly statusCode: 400 | 401 | 404 | 413 | 429,
+    readonly statusCode: 400 | 401 | 404 | 409 | 413 | 429 | 503,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
   ) {

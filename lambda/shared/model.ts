@@ -88,6 +88,27 @@ export interface LabelsResult {
   readonly labels: Label[];
   /** Why there are no labels when Rekognition was not (or could not be) asked; null otherwise. */
   readonly reason: string | null;
+  /** The READY photo whose labels these are, when the photo is a byte-identical copy of it (no Rekognition call). */
+  readonly duplicateOf?: string | null;
+  /** DetectLabels calls Rekognition answered (and bills): 1, or 0 (absent) when it was not asked. */
+  readonly rekognitionCalls?: number;
+}
+
+/**
+ * A READY photo of the same owner with the same bytes (S3 ETag and size) and pipeline version, as
+ * StoreImageMetadata finds it: DetectLabels reuses its labels instead of asking Rekognition again.
+ */
+export interface DuplicateSource {
+  readonly photoId: string;
+  readonly labels: Label[];
+  readonly reason: string | null;
+}
+
+/** What StoreImageMetadata (record-photo's `metadata` action) returns to the state machine. */
+export interface StoredMetadata {
+  readonly written: boolean;
+  /** The photo this one is a byte-identical copy of; null when none (or the record was not written). */
+  readonly duplicate: DuplicateSource | null;
 }
 
 /** What GenerateThumbnail returns. */
@@ -158,6 +179,33 @@ export interface PhotoRecord {
   /** Lower-case label names, for filtering by label. */
   readonly tags: string[];
   readonly thumbnail: ThumbnailResult | null;
+  /**
+   * The uploaded object's S3 ETag as the upload event carried it (the MD5 of the bytes for a
+   * single-part upload, which presigned POSTs are); null or absent when the event had none.
+   */
+  readonly etag?: string | null;
+  /** The READY photo whose labels this byte-identical copy reuses; null or absent when it is not one. */
+  readonly duplicateOf?: string | null;
+  /** DetectLabels calls Rekognition answered for this photo (the cost receipt); absent until READY. */
+  readonly rekognitionCalls?: number;
+  /** The pipeline version (lib/pipeline-version.ts) that made the final outcome; absent until then. */
+  readonly pipelineVersion?: string;
+  /** Processing attempts of this upload: 1, plus one per retry (POST /photos/{id}/retry). Absent means 1. */
+  readonly attempts?: number;
+  /** Earlier attempts, oldest first: what each one's execution was and why it failed. */
+  readonly attemptHistory?: AttemptRecord[];
+}
+
+/** One failed attempt that a retry replaced (see lambda/retry-photo). */
+export interface AttemptRecord {
+  readonly executionName: string;
+  readonly executionId: string | null;
+  /** The record's reason when the retry was asked for. */
+  readonly reason: string | null;
+  /** ISO 8601: when the retry was asked for. */
+  readonly retriedAt: string;
+  /** How the retry ran it again: the same execution redriven, or a new execution. */
+  readonly retriedBy: 'redrive' | 'new-execution';
 }
 
 /** Table layout, shared by the CDK table and every reader/writer. */
@@ -177,6 +225,28 @@ export const TABLE_KEYS = {
  * (the listing) never holds it, and `#` is never in a photo id, so no photo route can address it.
  */
 export const UPLOAD_QUOTA_ID_PREFIX = 'quota#';
+
+/**
+ * Sort-key prefix of a content index item, `content#<etag>#<sizeBytes>`, kept in the owner's
+ * partition: it names the READY photo that was processed with those bytes, so a byte-identical
+ * upload finds it with one GetItem (no index to add, none to keep consistent). Like the quota
+ * counters it has no `uploadedAt` (never listed) and `#` keeps photo routes from addressing it. It
+ * is a hint, not a reference: the photo it names is checked (READY, same ETag and size, same
+ * pipeline version) before its labels are reused, so a deleted or reprocessed photo is never trusted.
+ */
+export const CONTENT_ID_PREFIX = 'content#';
+
+/** The content index item's sort key for these bytes. */
+export function contentId(etag: string, sizeBytes: number): string {
+  return `${CONTENT_ID_PREFIX}${etag}#${sizeBytes}`;
+}
+
+/** An S3 ETag without the quotes S3 puts around it in ListObjectsV2 and HeadObject (events have none). */
+export function normalizeEtag(etag: string | null | undefined): string | null {
+  if (typeof etag !== 'string') return null;
+  const bare = etag.trim().replace(/^"|"$/g, '');
+  return bare === '' ? null : bare;
+}
 
 /** The `status` of a tombstone: a deleted photo's record, kept for a while in its place (see PhotoTombstone). */
 export const DELETED_STATUS = 'DELETED';

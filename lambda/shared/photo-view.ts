@@ -21,6 +21,10 @@ export interface PhotoView {
   thumbnail: { key: string; width: number; height: number; format: string } | null;
   execution: { name: string; status: string | null; durationMs: number | null };
   uploadedAt: string;
+  /** The photo whose labels this byte-identical copy reuses (no Rekognition call); null when not a copy. */
+  duplicateOf: string | null;
+  /** Processing attempts: 1, plus one per retry of a FAILED photo (POST /photos/{photoId}/retry). */
+  attempts: number;
 }
 
 export interface ExecutionSummary {
@@ -84,6 +88,8 @@ export function toPhotoView(record: PhotoRecord, execution?: ExecutionSummary): 
           : null,
     },
     uploadedAt: record.uploadedAt,
+    duplicateOf: record.duplicateOf ?? null,
+    attempts: record.attempts ?? 1,
   };
 }
 

@@ -8,6 +8,7 @@ import {
   DELETED_STATUS,
   INCOMING_PREFIX,
   isTombstone,
+  normalizeEtag,
   type PhotoRecord,
   type PhotoTombstone,
   type WorkflowInput,
@@ -22,6 +23,8 @@ export interface Upload {
   readonly version: string;
   /** ISO 8601, from the event's eventTime. */
   readonly uploadedAt: string;
+  /** The object's ETag as the event carries it (no quotes); null when it has none. */
+  readonly etag: string | null;
 }
 
 export interface StartExecutionDeps {
@@ -119,6 +122,7 @@ export function readRecords(records: readonly S3EventRecord[]): {
       key,
       version: record.s3.object.sequencer || record.s3.object.eTag || record.eventTime || '',
       uploadedAt: Number.isNaN(eventTime.getTime()) ? new Date().toISOString() : eventTime.toISOString(),
+      etag: normalizeEtag(record.s3.object.eTag),
     });
   }
   return { uploads, skipped };
@@ -268,6 +272,8 @@ async function putProcessingRecord(
     labels: [],
     tags: [],
     thumbnail: null,
+    // What a byte-identical later upload is recognised by (see record-photo's duplicate lookup).
+    etag: upload.etag,
   };
   try {
     await deps.dynamo.send(

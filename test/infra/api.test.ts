@@ -21,6 +21,7 @@ const FUNCTIONS = {
   listPhotos: 'ApiListPhotosFunction',
   getPhoto: 'ApiGetPhotoFunction',
   deletePhoto: 'ApiDeletePhotoFunction',
+  retryPhoto: 'ApiRetryPhotoFunction',
 } as const;
 
 type Template_ = ReturnType<typeof synthTemplate>;
@@ -50,12 +51,13 @@ describe('photo API routes', () => {
   const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
   const authorizerId = logicalId(template, 'AWS::ApiGatewayV2::Authorizer', 'ApiHttpApiCognitoAuthorizer');
 
-  it('has exactly the four routes of the API contract', () => {
+  it('has exactly the five routes of the API contract', () => {
     expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
       'DELETE /photos/{photoId}',
       'GET /photos',
       'GET /photos/{photoId}',
       'POST /photos',
+      'POST /photos/{photoId}/retry',
     ]);
   });
 
@@ -74,6 +76,7 @@ describe('photo API routes', () => {
     ['GET /photos', FUNCTIONS.listPhotos],
     ['GET /photos/{photoId}', FUNCTIONS.getPhoto],
     ['DELETE /photos/{photoId}', FUNCTIONS.deletePhoto],
+    ['POST /photos/{photoId}/retry', FUNCTIONS.retryPhoto],
   ])('sends %s to its own function (payload 2.0)', (routeKey, fn) => {
     const route = routes.find((r) => r.Properties.RouteKey === routeKey);
     const integrationId = route?.Properties.Target['Fn::Join'][1][1].Ref as string;
@@ -165,7 +168,7 @@ describe('photo API routes', () => {
   it('creates the stage after the routes its settings name (API Gateway refuses unknown route keys)', () => {
     const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
     const routeIds = Object.keys(template.findResources('AWS::ApiGatewayV2::Route'));
-    expect(routeIds).toHaveLength(4);
+    expect(routeIds).toHaveLength(5);
     expect(stage.DependsOn).toEqual(expect.arrayContaining(routeIds));
   });
 
@@ -348,10 +351,14 @@ describe('API functions', () => {
     expect(JSON.stringify(states.Resource)).toContain(`"Ref":"${stateMachine}"`);
   });
 
-  it('lets DeletePhoto get and put items (a tombstone replaces the record), and delete objects under both prefixes only', () => {
+  it('lets DeletePhoto get, put (a tombstone replaces the record) and delete items (its content index item), and delete objects under both prefixes only', () => {
     const statements = statementsOf(template, FUNCTIONS.deletePhoto);
     expect(withActionsLike(statements, /^dynamodb:/)).toEqual([
-      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: tableArn },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: tableArn,
+      },
     ]);
     expect(withActionsLike(statements, /^s3:/)).toEqual([
       {
@@ -360,6 +367,32 @@ describe('API functions', () => {
         Resource: [objectsUnder('Incoming/'), objectsUnder('Thumbnails/')],
       },
     ]);
+  });
+
+  it("lets RetryPhoto get and update items, and describe, redrive and start ImageProc's executions only", () => {
+    const statements = statementsOf(template, FUNCTIONS.retryPhoto);
+    const stateMachine = logicalId(template, 'AWS::StepFunctions::StateMachine', 'ProcessingImageProc');
+    expect(withActionsLike(statements, /^dynamodb:/)).toEqual([
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: tableArn },
+    ]);
+    expect(withActionsLike(statements, /^s3:/)).toEqual([]);
+    const states = withActionsLike(statements, /^states:/);
+    expect(actionsOf(states)).toEqual([
+      'states:DescribeExecution',
+      'states:GetExecutionHistory',
+      'states:RedriveExecution',
+      'states:StartExecution',
+    ]);
+    // A new execution starts through the live alias, as start-execution's do; redrives are of executions.
+    const alias = logicalId(template, 'AWS::StepFunctions::StateMachineAlias', 'ProcessingImageProcLive');
+    const start = states.find((s) => actionsOf([s]).includes('states:StartExecution'));
+    expect(start?.Resource).toEqual({ 'Fn::GetAtt': [alias, 'Arn'] });
+    const redrive = states.find((s) => actionsOf([s]).includes('states:RedriveExecution'));
+    expect(JSON.stringify(redrive?.Resource)).toContain(':execution:');
+    expect(JSON.stringify(redrive?.Resource)).toContain(stateMachine);
+    expect(functionOf(template, FUNCTIONS.retryPhoto).Properties.Environment.Variables).toMatchObject({
+      STATE_MACHINE_ARN: { 'Fn::GetAtt': [alias, 'Arn'] },
+    });
   });
 
   it('never grants a wildcard S3, DynamoDB or Step Functions action, nor any on Resource *', () => {
@@ -379,15 +412,20 @@ describe('PhotoApi props', () => {
   const build = (overrides: Partial<PhotoApiProps>) => {
     const stack = new Stack(new App(), 'Test');
     const config = resolveConfig();
+    const machine = new sfn.StateMachine(stack, 'Machine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')),
+    });
     new PhotoApi(stack, 'Api', {
       config,
       photoRepo: new s3.Bucket(stack, 'Bucket'),
       imageMetadata: new dynamodb.Table(stack, 'Table', {
         partitionKey: { name: 'owner', type: dynamodb.AttributeType.STRING },
       }),
-      stateMachine: new sfn.StateMachine(stack, 'Machine', {
-        definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')),
-      }),
+      stateMachine: machine,
+      startTarget: {
+        startExecutionArn: machine.stateMachineArn,
+        grantStartExecution: (g) => machine.grantStartExecution(g),
+      },
       allowedOrigins: ['https://d123.cloudfront.net'],
       callbackUrls: ['https://d123.cloudfront.net/'],
       logoutUrls: ['https://d123.cloudfront.net/'],

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApp, createInProcessApp } from '../../lib/app';
 import { resolveConfig } from '../../lib/config';
 import { PipelineFunction } from '../../lib/pipeline-function';
+import { pipelineVersion } from '../../lib/pipeline-version';
 import { logicalId, synthTemplate } from './synth';
 
 const FUNCTIONS = {
@@ -99,8 +100,8 @@ describe('functions', () => {
     const groups = Object.entries(
       synthTemplate({ logRetentionDays: 90 }).findResources('AWS::Logs::LogGroup'),
     );
-    // Ten functions, six PreTraffic hooks, the state machine, the API access log, the site deployment.
-    expect(groups.length).toBe(19);
+    // Eleven functions, six PreTraffic hooks, the state machine, the API access log, the site deployment.
+    expect(groups.length).toBe(20);
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(90);
   });
 
@@ -132,6 +133,23 @@ describe('functions', () => {
     tuned.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ MAX_LABELS: '5', MIN_CONFIDENCE: '80' }) },
     });
+  });
+
+  it('gives RecordPhoto the pipeline version, which changes with the settings that change outputs only', () => {
+    const versionOf = (overrides: Parameters<typeof synthTemplate>[0]) => {
+      const t = synthTemplate(overrides);
+      return t.findResources('AWS::Lambda::Function')[
+        logicalId(t, 'AWS::Lambda::Function', FUNCTIONS.recordPhoto)
+      ].Properties.Environment.Variables.PIPELINE_VERSION as string;
+    };
+    const base = versionOf({});
+    expect(base).toBe(pipelineVersion(resolveConfig()));
+    expect(base).toMatch(/^r\d+-[0-9a-f]{12}$/);
+    expect(versionOf({ labels: { minConfidence: 80 } })).not.toBe(base);
+    expect(versionOf({ thumbnail: { maxWidth: 320 } })).not.toBe(base);
+    expect(versionOf({ supportedFormats: ['jpeg', 'png', 'webp'] })).not.toBe(base);
+    expect(versionOf({ supportedFormats: ['png', 'jpeg'] })).toBe(base);
+    expect(versionOf({ functions: { generateThumbnail: { memoryMb: 2048 } } })).toBe(base);
   });
 
   it('ships sharp as a node module with every function whose handler imports it', () => {
@@ -209,11 +227,13 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('lets RecordPhoto only update items of the metadata table', () => {
+  it('lets RecordPhoto only update and get items of the metadata table (get: the duplicate lookup)', () => {
     const statements = statementsOf(template, FUNCTIONS.recordPhoto).filter((s) =>
       actionsOf([s]).some((a) => a.startsWith('dynamodb:')),
     );
-    expect(statements).toEqual([{ Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: tableArn }]);
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: tableArn },
+    ]);
   });
 
   it('lets ImageProcStartExecution put, get and update records (FAILED when a start fails) and start ImageProc through its alias', () => {

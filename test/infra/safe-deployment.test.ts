@@ -15,6 +15,7 @@ const FUNCTIONS: Record<string, string | undefined> = {
   ApiListPhotosFunction: undefined,
   ApiGetPhotoFunction: undefined,
   ApiDeletePhotoFunction: undefined,
+  ApiRetryPhotoFunction: undefined,
 };
 const PIPELINE = [
   'ProcessingImageProcStartExecution',

@@ -98,13 +98,15 @@ describe('ImageProc definition', () => {
   it('stores metadata, then labels and thumbnails in parallel, then records READY', () => {
     expect(states.StoreImageMetadata).toMatchObject({
       Parameters: { action: 'metadata' },
-      ResultPath: null,
+      ResultPath: '$.stored',
       Next: 'ProcessImage',
     });
     const parallel = definition.States.ProcessImage;
     expect(parallel).toMatchObject({ Type: 'Parallel', ResultPath: '$.results', Next: 'RecordReady' });
     expect(parallel.Branches?.map((branch) => branch.StartAt)).toEqual(['DetectLabels', 'GenerateThumbnail']);
     expect(states.DetectLabels).toMatchObject({ Resource: fn('ProcessingDetectLabelsFunction'), End: true });
+    // A byte-identical READY photo found by StoreImageMetadata: its labels, without Rekognition.
+    expect(states.DetectLabels.Parameters).toMatchObject({ 'duplicate.$': '$.stored.duplicate' });
     expect(states.GenerateThumbnail).toMatchObject({
       Resource: fn('ProcessingGenerateThumbnailFunction'),
       End: true,

@@ -84,6 +84,32 @@ describe('delete-photo', () => {
     });
   });
 
+  it('removes the content index item that names the photo, so its ETag does not outlive it', async () => {
+    // Prepare
+    const etag = '0cc175b9c0f1b6a831c399e269772661';
+    table.put(photoRecord({ photoId: 'p1', etag }));
+    const indexKey = { owner: 'user-1', photoId: `content#${etag}#123456` };
+    table.put({ ...indexKey, sourcePhotoId: 'p1' });
+
+    // Act
+    const response = await deletePhoto(del('p1'), deps);
+
+    // Assess
+    expect(response.statusCode).toBe(204);
+    expect(table.get(indexKey)).toBeUndefined();
+  });
+
+  it('leaves a content index item that names another photo (a later copy labelled afresh)', async () => {
+    const etag = '0cc175b9c0f1b6a831c399e269772661';
+    table.put(photoRecord({ photoId: 'p1', etag }));
+    const indexKey = { owner: 'user-1', photoId: `content#${etag}#123456` };
+    table.put({ ...indexKey, sourcePhotoId: 'p2' });
+
+    expect((await deletePhoto(del('p1'), deps)).statusCode).toBe(204);
+
+    expect(table.get(indexKey)).toEqual({ ...indexKey, sourcePhotoId: 'p2' });
+  });
+
   it('writes the tombstone only over an existing item, and without uploadedAt (never listed)', async () => {
     await deletePhoto(del('p1'), deps);
 

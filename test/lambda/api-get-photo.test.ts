@@ -12,6 +12,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { type GetPhotoDeps, getPhoto, standardExecutionArn } from '../../lambda/get-photo/get-photo';
 import { originalDownload } from '../../lambda/get-photo/original-download';
 import type { PhotoDetail } from '../../lambda/shared/api';
+import { resolveConfig } from '../../lib/config';
+import { costModelFor } from '../../lib/cost-model';
 import { apiEvent, BUCKET, bodyOf, clients, photoRecord, TABLE } from './api-helpers';
 import { FakeTable, silentLog } from './helpers';
 
@@ -98,6 +100,42 @@ describe('get-photo', () => {
     expect(original.pathname).toBe('/Incoming/user-1/p1.jpg');
     expect(original.searchParams.get('X-Amz-Expires')).toBe('300');
     expect(new URL(body.urls.thumbnail as string).pathname).toBe('/Thumbnails/user-1/p1.jpg');
+  });
+
+  it('prices the execution from its timeline with the cost model (the cost receipt)', async () => {
+    // Prepare
+    const model = costModelFor(resolveConfig());
+    table.put({ ...table.get({ owner: 'user-1', photoId: 'p1' }), rekognitionCalls: 1 });
+
+    // Act
+    const body = bodyOf<PhotoDetail>(await getPhoto(get('p1'), { ...deps, costModel: model }));
+
+    // Assess: one Task of 300 ms at ExtractImageMetadata's 512 MB, one transition, one Rekognition call.
+    expect(body.cost?.usage).toEqual({
+      stateTransitions: 1,
+      lambdaRequests: 1,
+      lambdaGbSeconds: 0.15,
+      rekognitionCalls: 1,
+      executionMs: 300,
+    });
+    expect(body.cost?.stepFunctionsUsd).toBeCloseTo(0.000025, 12);
+    expect(body.cost?.lambdaUsd).toBeCloseTo(0.0000002 + 0.15 * 0.0000133334, 12);
+    expect(body.cost?.rekognitionUsd).toBeCloseTo(0.001, 12);
+    expect(body.cost).toMatchObject({
+      workflowType: 'STANDARD',
+      region: 'us-east-1',
+      pricesAsOf: '2026-11-26',
+    });
+  });
+
+  it('has no cost receipt while the photo is processing', async () => {
+    table.put(photoRecord({ photoId: 'p1', status: 'PROCESSING', executionId: EXECUTION }));
+
+    const body = bodyOf<PhotoDetail>(
+      await getPhoto(get('p1'), { ...deps, costModel: costModelFor(resolveConfig()) }),
+    );
+
+    expect(body.cost).toBeNull();
   });
 
   it('serves the original as a download with the JPEG type its bytes have', async () => {

@@ -4,6 +4,8 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
 import type { ApiResponse } from '../../lambda/shared/http';
+import { resolveConfig } from '../../lib/config';
+import { costModelFor } from '../../lib/cost-model';
 import { apiEvent } from './api-helpers';
 import { lambdaContext, loadHandler, stubHandlerEnvironment } from './helpers';
 
@@ -12,6 +14,8 @@ const ENV = {
   PHOTO_BUCKET: 'photo-repo',
   MAX_UPLOAD_BYTES: '26214400',
   DAILY_UPLOAD_QUOTA: '200',
+  STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:ImageProc',
+  COST_MODEL: JSON.stringify(costModelFor(resolveConfig())),
   AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
   AWS_SECRET_ACCESS_KEY: 'secret',
 };
@@ -30,12 +34,34 @@ describe('API handlers', () => {
     ['list-photos', 'PHOTO_BUCKET'],
     ['get-photo', 'TABLE_NAME'],
     ['get-photo', 'PHOTO_BUCKET'],
+    ['get-photo', 'COST_MODEL'],
     ['delete-photo', 'TABLE_NAME'],
     ['delete-photo', 'PHOTO_BUCKET'],
+    ['retry-photo', 'TABLE_NAME'],
+    ['retry-photo', 'STATE_MACHINE_ARN'],
   ])('%s fails at start-up when %s is missing', async (folder, variable) => {
     vi.stubEnv(variable, undefined);
 
     await expect(loadHandler<Handler>(folder)).rejects.toThrow(`Environment variable ${variable} is not set`);
+  });
+
+  it.each([
+    ['not JSON', '{'],
+    [
+      'a negative price',
+      JSON.stringify({
+        ...costModelFor(resolveConfig()),
+        prices: { ...resolveConfig().pricing, lambda: { perRequest: -1, perGbSecond: 0 } },
+      }),
+    ],
+    ['an unknown workflow type', JSON.stringify({ ...costModelFor(resolveConfig()), workflowType: 'FAST' })],
+  ])('get-photo fails at start-up when COST_MODEL is %s', async (_what, value) => {
+    vi.stubEnv('COST_MODEL', value);
+
+    await expect(loadHandler<Handler>('get-photo')).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: expect.stringContaining('COST_MODEL'),
+    });
   });
 
   it('create-upload fails at start-up when MAX_UPLOAD_BYTES is not a whole number', async () => {

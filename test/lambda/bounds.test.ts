@@ -108,6 +108,7 @@ describe('record sizes', () => {
       dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })),
       tableName: 'ImageMetadata',
       log: silentLog(),
+      pipelineVersion: 'r1-0123456789ab',
     };
     const longText = boundedText('X'.repeat(1_000_000)) as string;
     const metadata: ImageMetadata = {

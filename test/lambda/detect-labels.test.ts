@@ -15,10 +15,12 @@ import sharp from 'sharp';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   detectLabels,
+  duplicateSource,
+  labelsOfDuplicate,
   type RekognitionInput,
   rekognitionInput,
 } from '../../lambda/detect-labels/detect-labels';
-import { ObjectNotFound } from '../../lambda/shared/errors';
+import { InvalidInput, ObjectNotFound } from '../../lambda/shared/errors';
 import type { ImageMetadata } from '../../lambda/shared/model';
 import { fixture, serveObjects } from './helpers';
 
@@ -176,6 +178,8 @@ describe('detectLabels', () => {
         { name: 'Pet', confidence: 91.25 },
       ],
       reason: null,
+      // Answered: billed, and counted by the cost receipt.
+      rekognitionCalls: 1,
     });
     expect(rekognitionMock.commandCalls(DetectLabelsCommand)[0].args[0].input).toEqual({
       Image: { S3Object: { Bucket: 'photos', Name: 'Incoming/alice/p1.jpg' } },
@@ -202,7 +206,11 @@ describe('detectLabels', () => {
       );
 
       // Assess
-      expect(result).toEqual({ labels: [{ name: 'Reptile', confidence: 88 }], reason: null });
+      expect(result).toEqual({
+        labels: [{ name: 'Reptile', confidence: 88 }],
+        reason: null,
+        rekognitionCalls: 1,
+      });
       const sent = await sentImage();
       expect(sent).toMatchObject({ width: 118, height: 80, format: 'jpeg', exif: undefined });
       expect(rekognitionMock.commandCalls(DetectLabelsCommand)[0].args[0].input).toMatchObject({
@@ -310,7 +318,7 @@ describe('detectLabels', () => {
 
     const result = await detectLabels(rekognition, s3, photo({ width: null, height: null }), settings);
 
-    expect(result).toEqual({ labels: [{ name: 'Cat', confidence: 91 }], reason: null });
+    expect(result).toEqual({ labels: [{ name: 'Cat', confidence: 91 }], reason: null, rekognitionCalls: 1 });
     expect(rekognitionMock.commandCalls(DetectLabelsCommand)).toHaveLength(1);
   });
 
@@ -322,6 +330,7 @@ describe('detectLabels', () => {
     expect(result).toEqual({
       labels: [],
       reason: 'No labels: Rekognition found nothing it is at least 70% confident about',
+      rekognitionCalls: 1,
     });
   });
 
@@ -358,5 +367,29 @@ describe('detectLabels', () => {
     rekognitionMock.on(DetectLabelsCommand).rejects(error);
 
     await expect(detectLabels(rekognition, s3, photo({}), settings)).rejects.toMatchObject({ name });
+  });
+});
+
+describe('duplicates', () => {
+  it('copies the labels and reason of the photo with the same bytes, naming it', () => {
+    const source = { photoId: 'p0', labels: [{ name: 'Cat', confidence: 98.5 }], reason: null };
+
+    const result = labelsOfDuplicate(source);
+
+    expect(result).toEqual({ labels: [{ name: 'Cat', confidence: 98.5 }], reason: null, duplicateOf: 'p0' });
+    expect(result.labels).not.toBe(source.labels);
+  });
+
+  it.each([undefined, null])('reads %j as "not a duplicate"', (value) => {
+    expect(duplicateSource(value)).toBeNull();
+  });
+
+  it.each([
+    ['a string', 'p0'],
+    ['no photoId', { labels: [], reason: null }],
+    ['labels that are not { name, confidence }', { photoId: 'p0', labels: ['Cat'], reason: null }],
+    ['a reason that is not text', { photoId: 'p0', labels: [], reason: 7 }],
+  ])('fails when the duplicate is %s', (_what, value) => {
+    expect(() => duplicateSource(value)).toThrow(InvalidInput);
   });
 });

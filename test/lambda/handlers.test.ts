@@ -1,4 +1,5 @@
 /** The thin adapters: environment read at start-up, events validated, cores wired to the shared clients. */
+import { DetectLabelsCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -14,6 +15,7 @@ const ENV = {
   THUMBNAIL_MAX_WIDTH: '250',
   THUMBNAIL_MAX_HEIGHT: '250',
   MAX_IMAGE_PIXELS: '50000000',
+  PIPELINE_VERSION: 'r1-0123456789ab',
 };
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -32,6 +34,7 @@ describe('handlers', () => {
     ['generate-thumbnail', 'MAX_IMAGE_PIXELS'],
     ['generate-thumbnail', 'TABLE_NAME'],
     ['record-photo', 'TABLE_NAME'],
+    ['record-photo', 'PIPELINE_VERSION'],
   ])('%s fails at start-up when %s is missing', async (folder, variable) => {
     vi.stubEnv(variable, undefined);
 
@@ -92,6 +95,25 @@ describe('handlers', () => {
       handler({ bucket: 'photo-repo', key: 'Incoming/alice/p1.jpg' }, lambdaContext),
     ).rejects.toMatchObject({ name: 'ServiceUnreachable', message: 'connect ECONNREFUSED 127.0.0.1:4569' });
     s3Mock.restore();
+  });
+
+  it('detect-labels reuses the labels of a byte-identical photo without calling Rekognition', async () => {
+    // Prepare
+    const rekognitionMock = mockClient(RekognitionClient);
+    const handler = await loadHandler<Handler>('detect-labels');
+    const metadata = { format: 'jpeg', width: 640, height: 480, sizeBytes: 1000 };
+    const duplicate = { photoId: 'p0', labels: [{ name: 'Cat', confidence: 99 }], reason: null };
+
+    // Act
+    const result = await handler(
+      { bucket: 'photo-repo', key: 'Incoming/alice/p1.jpg', metadata, duplicate },
+      lambdaContext,
+    );
+
+    // Assess
+    expect(result).toEqual({ labels: duplicate.labels, reason: null, duplicateOf: 'p0' });
+    expect(rekognitionMock.commandCalls(DetectLabelsCommand)).toHaveLength(0);
+    rekognitionMock.restore();
   });
 
   it('start-execution accepts the S3 test event (no records)', async () => {

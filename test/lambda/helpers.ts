@@ -3,7 +3,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, NoSuchKey, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, vi } from 'vitest';
@@ -116,6 +122,17 @@ export class FakeTable {
       this.items.set(FakeTable.id(item), structuredClone(item));
       return {};
     });
+    dynamo.on(DeleteCommand).callsFake(async (input) => {
+      const key = input.Key as Item;
+      this.check(
+        this.get(key),
+        input.ConditionExpression,
+        input.ExpressionAttributeNames,
+        input.ExpressionAttributeValues,
+      );
+      this.items.delete(FakeTable.id(key));
+      return {};
+    });
     dynamo.on(GetCommand).callsFake(async (input) => {
       const item = this.get(input.Key as Item);
       return { Item: item && structuredClone(item) };
@@ -134,7 +151,7 @@ export class FakeTable {
         updated[names[name] ?? name] = structuredClone(values[value]);
       }
       this.items.set(FakeTable.id(key), updated);
-      return {};
+      return input.ReturnValues === 'ALL_NEW' ? { Attributes: structuredClone(updated) } : {};
     });
   }
 

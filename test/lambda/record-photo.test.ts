@@ -22,6 +22,7 @@ import { FakeTable, silentLog } from './helpers';
 const EXECUTION_NAME = 'p1-0123456789abcdef0123456789abcdef';
 const EXECUTION_ID = `arn:aws:states:eu-west-1:123456789012:execution:ImageProc:${EXECUTION_NAME}`;
 const NOW = '2025-03-01T10:00:05.000Z';
+const PIPELINE_VERSION = 'r1-0123456789ab';
 
 const photo: PhotoRef = { bucket: 'photo-repo', key: 'Incoming/alice/p1.jpg', owner: 'alice', photoId: 'p1' };
 const metadata: ImageMetadata = {
@@ -74,6 +75,7 @@ describe('recordPhoto', () => {
       dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })),
       tableName: 'ImageMetadata',
       log: silentLog(),
+      pipelineVersion: PIPELINE_VERSION,
       now: () => new Date(NOW),
     };
   });
@@ -86,7 +88,7 @@ describe('recordPhoto', () => {
       deps,
     );
 
-    expect(outcome).toEqual({ written: true });
+    expect(outcome).toEqual({ written: true, duplicate: null });
     expect(stored()).toEqual({ ...processing, metadata, executionId: EXECUTION_ID, updatedAt: NOW });
   });
 
@@ -119,6 +121,7 @@ describe('recordPhoto', () => {
       metadata: rejectedMetadata,
       executionId: EXECUTION_ID,
       updatedAt: NOW,
+      pipelineVersion: PIPELINE_VERSION,
     });
   });
 
@@ -156,6 +159,9 @@ describe('recordPhoto', () => {
       reason: null,
       executionId: EXECUTION_ID,
       updatedAt: NOW,
+      duplicateOf: null,
+      rekognitionCalls: 0,
+      pipelineVersion: PIPELINE_VERSION,
     });
   });
 
@@ -233,7 +239,7 @@ describe('recordPhoto', () => {
       deps,
     );
 
-    expect(outcome).toEqual({ written: false });
+    expect(outcome).toMatchObject({ written: false });
     expect(stored()).toEqual({ ...processing, executionName: 'p1-newer' });
   });
 
@@ -272,7 +278,7 @@ describe('recordPhoto', () => {
     const outcome = await recordPhoto(request, deps);
 
     // Assess: quietly not written (a warning in the log, no error for anyone to see).
-    expect(outcome).toEqual({ written: false });
+    expect(outcome).toMatchObject({ written: false });
     expect(stored()).toEqual(tombstone);
   });
 
@@ -413,4 +419,136 @@ describe('parseRecordRequest', () => {
     expect(() => parseRecordRequest(event)).toThrow(InvalidInput);
     expect(() => parseRecordRequest(event)).toThrow(message);
   });
+});
+
+describe('duplicates', () => {
+  const ETAG = '0cc175b9c0f1b6a831c399e269772661';
+  const labels = [{ name: 'Cat', confidence: 98.5 }];
+  let table: FakeTable;
+  let deps: RecordDeps;
+
+  /** p0: a READY photo with these bytes; p1: a byte-identical upload being processed. */
+  const original: PhotoRecord = {
+    ...processing,
+    photoId: 'p0',
+    originalKey: 'Incoming/alice/p0.jpg',
+    executionName: 'p0-ffffffffffffffffffffffffffffffff',
+    status: 'READY',
+    metadata,
+    labels,
+    tags: ['cat'],
+    thumbnail: { ...thumbnail, key: 'Thumbnails/alice/p0.jpg' },
+    etag: ETAG,
+    duplicateOf: null,
+    pipelineVersion: PIPELINE_VERSION,
+  };
+  const contentItem = {
+    owner: 'alice',
+    photoId: `content#${ETAG}#${metadata.sizeBytes}`,
+    sourcePhotoId: 'p0',
+  };
+
+  beforeEach(() => {
+    dynamoMock.reset();
+    table = new FakeTable(dynamoMock);
+    table.put({ ...processing, etag: ETAG });
+    deps = {
+      dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })),
+      tableName: 'ImageMetadata',
+      log: silentLog(),
+      pipelineVersion: PIPELINE_VERSION,
+      now: () => new Date(NOW),
+    };
+  });
+
+  const storeMetadata = () =>
+    recordPhoto({ action: 'metadata', photo, executionId: EXECUTION_ID, metadata }, deps);
+
+  it('metadata: finds the READY photo with the same ETag and size, with its labels and reason', async () => {
+    // Prepare
+    table.put(original);
+    table.put(contentItem);
+
+    // Act
+    const outcome = await storeMetadata();
+
+    // Assess
+    expect(outcome).toEqual({ written: true, duplicate: { photoId: 'p0', labels, reason: null } });
+  });
+
+  it.each([
+    ['no content index item', {}, false],
+    ['the photo it names was deleted (a tombstone)', { status: 'DELETED' }, true],
+    ['the photo it names is not READY', { status: 'PROCESSING' }, true],
+    ['the photo it names now has other bytes (re-uploaded)', { etag: 'another-etag' }, true],
+    ['the photo it names has another size', { metadata: { ...metadata, sizeBytes: 1 } }, true],
+    ['the photo it names was made with other settings', { pipelineVersion: 'r1-aaaaaaaaaaaa' }, true],
+  ])('metadata: no duplicate when %s', async (_why, change, indexed) => {
+    // Prepare
+    table.put({ ...original, ...change });
+    if (indexed) table.put(contentItem);
+
+    // Act
+    const outcome = await storeMetadata();
+
+    // Assess
+    expect(outcome).toEqual({ written: true, duplicate: null });
+  });
+
+  it('metadata: no duplicate for an upload whose event carried no ETag', async () => {
+    table.put({ ...processing, etag: null });
+    table.put(original);
+    table.put(contentItem);
+
+    expect(await storeMetadata()).toEqual({ written: true, duplicate: null });
+  });
+
+  it('metadata: a photo is never its own duplicate', async () => {
+    table.put({ ...contentItem, sourcePhotoId: 'p1' });
+
+    expect(await storeMetadata()).toEqual({ written: true, duplicate: null });
+  });
+
+  it('ready: a photo labelled by Rekognition becomes the content index entry for its bytes', async () => {
+    // Prepare
+    await storeMetadata();
+
+    // Act
+    await recordPhoto(
+      { action: 'ready', photo, executionId: EXECUTION_ID, results: [{ labels, reason: null }, thumbnail] },
+      deps,
+    );
+
+    // Assess
+    expect(table.get({ owner: 'alice', photoId: `content#${ETAG}#${metadata.sizeBytes}` })).toMatchObject({
+      sourcePhotoId: 'p1',
+    });
+    expect(stored()).toMatchObject({ status: 'READY', duplicateOf: null, etag: ETAG });
+  });
+
+  it('ready: a duplicate records duplicateOf and leaves the content index on the original', async () => {
+    // Prepare
+    table.put(original);
+    table.put(contentItem);
+    await storeMetadata();
+
+    // Act
+    await recordPhoto(
+      {
+        action: 'ready',
+        photo,
+        executionId: EXECUTION_ID,
+        results: [{ labels, reason: null, duplicateOf: 'p0' }, thumbnail],
+      },
+      deps,
+    );
+
+    // Assess
+    expect(stored()).toMatchObject({ status: 'READY', duplicateOf: 'p0', labels, tags: ['cat'], thumbnail });
+    expect(table.get({ owner: 'alice', photoId: contentItem.photoId })).toEqual(contentItem);
+  });
+
+  function stored() {
+    return table.get({ owner: 'alice', photoId: 'p1' });
+  }
 });

@@ -130,6 +130,8 @@ describe('start-execution', () => {
       labels: [],
       tags: [],
       thumbnail: null,
+      // The event's eTag: what a later byte-identical upload is recognised by.
+      etag: 'd41d8cd98f00b204e9800998ecf8427e',
     });
     for (const { name } of started()) expect(name).toMatch(SAFE_NAME);
     expect(sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input.stateMachineArn).toBe(

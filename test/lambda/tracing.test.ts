@@ -10,6 +10,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import xray from 'aws-xray-sdk-core';
 import { describe, expect, it, vi } from 'vitest';
 import type { ApiResponse } from '../../lambda/shared/http';
+import { resolveConfig } from '../../lib/config';
+import { costModelFor } from '../../lib/cost-model';
 import { apiEvent, photoRecord } from './api-helpers';
 import { FakeTable, lambdaContext, loadHandler, stubHandlerEnvironment } from './helpers';
 
@@ -21,6 +23,7 @@ describe('tracing', () => {
   stubHandlerEnvironment({
     TABLE_NAME: 'ImageMetadata',
     PHOTO_BUCKET: 'photo-repo',
+    COST_MODEL: JSON.stringify(costModelFor(resolveConfig())),
     AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
     AWS_SECRET_ACCESS_KEY: 'secret',
     // What Lambda sets: with it, Powertools Tracer is enabled as it is on AWS.

@@ -410,14 +410,16 @@ describe('Rekognition throttling', () => {
       const throttledBefore = env.cloud.rekognition.stats.throttled;
       env.cloud.rekognition.throttleNext(throttles);
 
-      // Act
-      const [result] = await runPipeline(env.clients, env.target, [fixturePath('photos/cat.jpg')]);
+      // Act: as a user who has not uploaded this photo yet, so it is not a duplicate whose labels are
+      // reused without asking Rekognition.
+      const owner = 'throttled-user';
+      const [result] = await runPipeline(env.clients, env.target, [fixturePath('photos/cat.jpg')], { owner });
 
       // Assess
       expect(result.status, String(result.reason)).toBe('READY');
       expect(result.labels.map((l) => l.name)).toContain('Cat');
       expect(env.cloud.rekognition.stats.throttled - throttledBefore).toBeGreaterThanOrEqual(throttles);
-      const record = await readRecord(env.clients, env.target.table, LOCAL_OWNER, result.photoId);
+      const record = await readRecord(env.clients, env.target.table, owner, result.photoId);
       const history = await executionHistory(record!.executionId!);
       expect(scheduledCalls(history, detectLabelsFunctionArn())).toBeGreaterThan(1);
       expect(

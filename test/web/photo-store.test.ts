@@ -23,6 +23,8 @@ function photo(id: string, minute: number, extra: Partial<PhotoSummary> = {}): P
     thumbnail: null,
     execution: { name: `exec-${id}`, status: null, durationMs: null },
     uploadedAt: new Date(Date.UTC(2025, 0, 1, 0, minute)).toISOString(),
+    duplicateOf: null,
+    attempts: 1,
     thumbnailUrl: null,
     ...extra,
   };

@@ -8,6 +8,7 @@ import type {
   ListPhotosResponse,
   PhotoDetail,
   PhotoSummary,
+  RetryPhotoResponse,
 } from '../../lambda/shared/api';
 import { type Auth, SignedOutError } from './auth';
 import { parseS3Error } from './s3-error';
@@ -61,6 +62,11 @@ export class ApiClient {
 
   async deletePhoto(photoId: string): Promise<void> {
     await this.request<unknown>('DELETE', `/photos/${encodeURIComponent(photoId)}`);
+  }
+
+  /** POST /photos/{photoId}/retry: a FAILED photo processed again (409 when it is not FAILED). */
+  retryPhoto(photoId: string): Promise<RetryPhotoResponse> {
+    return this.request<RetryPhotoResponse>('POST', `/photos/${encodeURIComponent(photoId)}/retry`);
   }
 
   createUpload(body: CreateUploadRequest): Promise<CreateUploadResponse> {

@@ -1,12 +1,14 @@
 /**
  * One photo: the image, labels with confidence bars, EXIF, status and reason, the state machine picture
- * with this photo's path, the timeline table, and Delete with a confirm step. Polls while processing.
+ * with this photo's path, the timeline table, Retry on a failed photo, and Delete with a confirm step.
+ * Polls while processing.
  */
 import type { PhotoDetail, PhotoSummary, TimelineStep } from '../../lambda/shared/api';
 import { announce } from './announcer';
 import { type ApiClient, ApiError, detailToSummary } from './api';
 import { SignedOutError } from './auth';
 import { statusBadge, updateBadge } from './badge';
+import { describeCost } from './cost';
 import { clear, h, setText } from './dom';
 import {
   formatBytes,
@@ -23,7 +25,7 @@ import {
   statusClass,
 } from './format';
 import { computeMachineStatus, isExecutionRunning, sortTimeline } from './machine-status';
-import { GALLERY_HREF } from './router';
+import { GALLERY_HREF, photoHref } from './router';
 import { describeMachineStatus, renderStateMachine } from './state-machine-svg';
 
 /**
@@ -61,6 +63,9 @@ interface ViewParts {
   deleteButton: HTMLButtonElement;
   confirm: HTMLElement;
   deleteError: HTMLElement;
+  retry: HTMLElement;
+  retryButton: HTMLButtonElement;
+  retryError: HTMLElement;
 }
 
 export class PhotoView {
@@ -231,6 +236,9 @@ export class PhotoView {
     } else {
       parts.reason.hidden = true;
     }
+    // Retry only where the API takes it: a FAILED photo (a transient fault can have caused it).
+    parts.retry.hidden = detail.status !== 'FAILED';
+    if (detail.status !== 'FAILED') parts.retryError.hidden = true;
 
     this.renderImage(detail, labelNames);
     this.renderSection('facts', parts.facts, detail, () => this.renderFacts(detail));
@@ -292,6 +300,20 @@ export class PhotoView {
       h('div', { class: 'confirm-actions' }, confirmButton, cancelButton),
     );
     const deleteError = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    const retryButton = h(
+      'button',
+      { type: 'button', class: 'button primary', 'data-testid': 'retry-photo' },
+      'Retry',
+    );
+    const retryError = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    const retry = h(
+      'div',
+      { class: 'retry', 'data-testid': 'retry', hidden: true },
+      h('p', { class: 'muted' }, 'Processing failed. Run it again without uploading the photo again:'),
+      retryButton,
+      retryError,
+    );
+    retryButton.addEventListener('click', () => void this.retryPhoto(retryButton));
     deleteButton.addEventListener('click', () => {
       confirm.hidden = false;
       deleteButton.hidden = true;
@@ -311,7 +333,7 @@ export class PhotoView {
     const old = this.content.querySelector('#photo-title');
     const hadFocus = old !== null && document.activeElement === old;
     this.content.replaceChildren(
-      h('header', { class: 'view-head' }, title, badge, reason),
+      h('header', { class: 'view-head' }, title, badge, reason, retry),
       h(
         'div',
         { class: 'view-grid' },
@@ -350,7 +372,39 @@ export class PhotoView {
       deleteButton,
       confirm,
       deleteError,
+      retry,
+      retryButton,
+      retryError,
     };
+  }
+
+  private async retryPhoto(button: HTMLButtonElement): Promise<void> {
+    const photoId = this.photoId;
+    const parts = this.parts;
+    if (!photoId || !parts) return;
+    button.disabled = true;
+    button.textContent = 'Retrying…';
+    parts.retryError.hidden = true;
+    try {
+      await this.api.retryPhoto(photoId);
+      announce('Processing this photo again.');
+      // PROCESSING again: polling resumes and follows the new attempt to its end.
+      this.pollsAfterFinal = 0;
+      await this.load();
+    } catch (error) {
+      if (error instanceof SignedOutError) {
+        this.callbacks.onSignedOut();
+        return;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      parts.retryError.textContent = `Could not retry: ${message}`;
+      parts.retryError.hidden = false;
+      // 409: the photo changed meanwhile (another tab retried it); show what it is now.
+      if (error instanceof ApiError && error.status === 409) await this.load();
+    } finally {
+      button.disabled = false;
+      button.textContent = 'Retry';
+    }
   }
 
   private hideConfirm(): void {
@@ -480,7 +534,34 @@ export class PhotoView {
     if (fileName) rows.unshift(['File', fileName]);
     if (detail.execution.durationMs !== null)
       rows.push(['Processing time', formatDuration(detail.execution.durationMs)]);
-    return rows.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]);
+    if (detail.attempts > 1) rows.push(['Attempts', String(detail.attempts)]);
+    const nodes = rows.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]);
+    if (detail.cost) {
+      // What this photo's processing cost on AWS, from its execution and the dated price table.
+      const { total, lines } = describeCost(detail.cost);
+      nodes.push(
+        h('dt', {}, 'Cost'),
+        h(
+          'dd',
+          { 'data-testid': 'photo-cost' },
+          h('span', {}, total),
+          h('ul', { class: 'cost-lines' }, ...lines.map((line) => h('li', {}, line))),
+        ),
+      );
+    }
+    if (detail.duplicateOf) {
+      // Same bytes as a photo already labelled: its labels were reused, without a Rekognition call.
+      nodes.push(
+        h('dt', {}, 'Duplicate of'),
+        h(
+          'dd',
+          { 'data-testid': 'duplicate-of' },
+          h('a', { href: photoHref(detail.duplicateOf) }, detail.duplicateOf),
+          ' (same file: its labels were reused)',
+        ),
+      );
+    }
+    return nodes;
   }
 
   private renderLabels(detail: PhotoDetail): Node[] {

@@ -9,7 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { INCOMING_PREFIX, THUMBNAIL_PREFIX } from '../lambda/shared/model';
+import { INCOMING_PREFIX, RENDITION_PREFIX, THUMBNAIL_PREFIX } from '../lambda/shared/model';
 import { executionTimeoutSeconds, type PipelineConfig } from './config';
 import { acknowledgeCdkHelper } from './nag';
 import { PipelineFunction } from './pipeline-function';
@@ -49,8 +49,8 @@ export interface ImageProcessingProps {
 /**
  * The ImageProc state machine, its functions, and the Incoming/ upload trigger that starts it.
  *
- * ExtractImageMetadata → ImageTypeCheck → StoreImageMetadata → Parallel[DetectLabels, GenerateThumbnail]
- * → RecordReady. Unsupported types → RecordRejection → NotSupportedImageType (Fail). Any error anywhere →
+ * ExtractImageMetadata → ImageTypeCheck → StoreImageMetadata → GenerateRendition
+ * → Parallel[DetectLabels, GenerateThumbnail] → RecordReady. Unsupported types → RecordRejection → NotSupportedImageType (Fail). Any error anywhere →
  * RecordFailure → ImageProcessingFailed (Fail). Every photo's record ends READY, REJECTED or FAILED.
  */
 export class ImageProcessing extends Construct {
@@ -60,6 +60,7 @@ export class ImageProcessing extends Construct {
   public readonly recordPhoto: PipelineFunction;
   public readonly detectLabels: PipelineFunction;
   public readonly generateThumbnail: PipelineFunction;
+  public readonly generateRendition: PipelineFunction;
   /** Upload events that still failed after Lambda's two async retries land here. */
   public readonly startExecutionDeadLetters: sqs.Queue;
 
@@ -96,7 +97,10 @@ export class ImageProcessing extends Construct {
         MIN_CONFIDENCE: String(config.labels.minConfidence),
       },
       // Rekognition reads the S3 object with the caller's rights; photos under 80 px are read here.
-    }).bindReadObjects(photoRepo, INCOMING_PREFIX);
+      // Photos out of Rekognition's reach go as their display rendition, under Renditions/.
+    })
+      .bindReadObjects(photoRepo, INCOMING_PREFIX)
+      .bindReadObjects(photoRepo, RENDITION_PREFIX);
     this.detectLabels.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['rekognition:DetectLabels'], resources: ['*'] }),
     );
@@ -114,10 +118,32 @@ export class ImageProcessing extends Construct {
       },
     })
       .bindReadObjects(photoRepo, INCOMING_PREFIX)
+      // A photo with a display rendition is thumbnailed from it.
+      .bindReadObjects(photoRepo, RENDITION_PREFIX)
       .bindWriteObjects(photoRepo, THUMBNAIL_PREFIX, 'THUMBNAIL_PREFIX')
       // After writing, it reads the photo's record and takes the thumbnail back if the photo was
       // deleted meanwhile (see lambda/generate-thumbnail/generate-thumbnail.ts).
       .bindDeleteObjects(photoRepo, THUMBNAIL_PREFIX)
+      .bindTable(imageMetadata, ['dynamodb:GetItem']);
+
+    this.generateRendition = new PipelineFunction(this, 'GenerateRenditionFunction', {
+      ...common,
+      handlerFolder: 'generate-rendition',
+      description:
+        'ImageProc: writes an upright, metadata-free display rendition under Renditions/ for photos a browser or Rekognition cannot take',
+      settings: config.functions.generateRendition,
+      // sharp decodes everything but HEVC-coded HEIC; libheif-js (WebAssembly, its wasm inlined in its
+      // JavaScript) decodes that and is bundled by esbuild like any other module.
+      nodeModules: ['sharp'],
+      environment: {
+        RENDITION_MAX_SIDE: String(config.rendition.maxSide),
+        MAX_IMAGE_PIXELS: String(config.maxImagePixels),
+      },
+    })
+      .bindReadObjects(photoRepo, INCOMING_PREFIX)
+      .bindWriteObjects(photoRepo, RENDITION_PREFIX, 'RENDITION_PREFIX')
+      // Takes its rendition back when the photo was deleted meanwhile, as generate-thumbnail does.
+      .bindDeleteObjects(photoRepo, RENDITION_PREFIX)
       .bindTable(imageMetadata, ['dynamodb:GetItem']);
 
     this.stateMachine = this.buildStateMachine(config);
@@ -235,10 +261,22 @@ export class ImageProcessing extends Construct {
     });
     catchAll(store);
 
+    // Before the Parallel, so that both branches use what it makes: DetectLabels sends a photo out of
+    // Rekognition's reach as its rendition, GenerateThumbnail thumbnails from it; a HEIC is decoded once.
+    const generateRendition = invoke(
+      'GenerateRendition',
+      this.generateRendition,
+      { ...photo, metadata: sfn.JsonPath.objectAt('$.metadata') },
+      '$.display',
+    );
+    retryLambdaService(generateRendition);
+    catchAll(generateRendition);
+    const rendition = sfn.JsonPath.objectAt('$.display.rendition');
+
     const detectLabels = invoke(
       'DetectLabels',
       this.detectLabels,
-      { ...photo, metadata: sfn.JsonPath.objectAt('$.metadata') },
+      { ...photo, metadata: sfn.JsonPath.objectAt('$.metadata'), rendition },
       'replace',
     );
     retryLambdaService(detectLabels);
@@ -250,7 +288,12 @@ export class ImageProcessing extends Construct {
       maxDelay: Duration.seconds(30),
       jitterStrategy: sfn.JitterType.FULL,
     });
-    const generateThumbnail = invoke('GenerateThumbnail', this.generateThumbnail, photo, 'replace');
+    const generateThumbnail = invoke(
+      'GenerateThumbnail',
+      this.generateThumbnail,
+      { ...photo, rendition },
+      'replace',
+    );
     retryLambdaService(generateThumbnail);
 
     // A failure in either branch fails the Parallel, whose Catch records it: no photo is left PROCESSING.
@@ -262,6 +305,7 @@ export class ImageProcessing extends Construct {
     const recordReady = recordTask('RecordReady', {
       action: 'ready',
       results: sfn.JsonPath.objectAt('$.results'),
+      rendition,
     });
     catchAll(recordReady);
 
@@ -287,7 +331,14 @@ export class ImageProcessing extends Construct {
       formatIs.length === 1 ? formatIs[0] : sfn.Condition.or(...formatIs),
     );
     const typeCheck = new sfn.Choice(this, 'ImageTypeCheck')
-      .when(isSupported, store.next(parallel).next(recordReady).next(new sfn.Succeed(this, 'PhotoReady')))
+      .when(
+        isSupported,
+        store
+          .next(generateRendition)
+          .next(parallel)
+          .next(recordReady)
+          .next(new sfn.Succeed(this, 'PhotoReady')),
+      )
       .otherwise(rejected);
 
     const logGroup = new logs.LogGroup(this, 'ImageProcLogs', {
@@ -310,14 +361,21 @@ export class ImageProcessing extends Construct {
         // Payloads hold EXIF and GPS positions; the ImageMetadata table is their one home.
         includeExecutionData: false,
       },
-      comment: 'ImageProc: metadata, type check, store, then Rekognition labels and a thumbnail in parallel',
+      comment:
+        'ImageProc: metadata, type check, store, a display rendition where needed, then Rekognition labels and a thumbnail in parallel',
     });
     Validations.of(stateMachine).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'X-Ray and CloudWatch Logs delivery actions do not support resource-level permissions.',
       },
-      ...[this.extractMetadata, this.recordPhoto, this.detectLabels, this.generateThumbnail].map((fn) => ({
+      ...[
+        this.extractMetadata,
+        this.recordPhoto,
+        this.detectLabels,
+        this.generateThumbnail,
+        this.generateRendition,
+      ].map((fn) => ({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as never)}.Arn>:*]`,
         reason:
           'Invoking a function by version or alias ARN (the :* suffix) is needed by the Lambda task integration.',

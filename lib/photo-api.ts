@@ -10,7 +10,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { API_ROUTES } from '../lambda/shared/api';
-import { INCOMING_PREFIX, TABLE_KEYS, THUMBNAIL_PREFIX } from '../lambda/shared/model';
+import { INCOMING_PREFIX, RENDITION_PREFIX, TABLE_KEYS, THUMBNAIL_PREFIX } from '../lambda/shared/model';
 import { cognitoDomainPrefix, type PipelineConfig } from './config';
 import { PipelineFunction } from './pipeline-function';
 
@@ -154,7 +154,12 @@ export class PhotoApi extends Construct {
       settings: config.functions.getPhoto,
     })
       .bindTable(imageMetadata, ['dynamodb:GetItem'])
-      .bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:GetObject'], [INCOMING_PREFIX, THUMBNAIL_PREFIX])
+      .bindObjects(
+        photoRepo,
+        'PHOTO_BUCKET',
+        ['s3:GetObject'],
+        [INCOMING_PREFIX, THUMBNAIL_PREFIX, RENDITION_PREFIX],
+      )
       .bindReadExecutions(stateMachine);
 
     this.deletePhoto = new PipelineFunction(this, 'DeletePhotoFunction', {
@@ -165,7 +170,12 @@ export class PhotoApi extends Construct {
     })
       // PutItem, not DeleteItem: the record is replaced by a tombstone (see lambda/delete-photo).
       .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:PutItem'])
-      .bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:DeleteObject'], [INCOMING_PREFIX, THUMBNAIL_PREFIX]);
+      .bindObjects(
+        photoRepo,
+        'PHOTO_BUCKET',
+        ['s3:DeleteObject'],
+        [INCOMING_PREFIX, THUMBNAIL_PREFIX, RENDITION_PREFIX],
+      );
 
     this.authorizer = new HttpJwtAuthorizer(
       'CognitoAuthorizer',

@@ -5,8 +5,9 @@
  *   MAX_LABELS      DetectLabels MaxLabels (whole number, 1-1000)
  *   MIN_CONFIDENCE  DetectLabels MinConfidence (0-100)
  *
- * Event: { bucket, key, metadata: ImageMetadata } (extra PhotoRef fields are ignored).
- * Returns: LabelsResult. Photos under Rekognition's 80 px minimum are read from S3 and sent enlarged.
+ * Event: { bucket, key, metadata: ImageMetadata, rendition: Rendition | null } (extra PhotoRef fields
+ * are ignored). Returns: LabelsResult. Photos under Rekognition's 80 px minimum are read from S3 and
+ * sent enlarged; photos out of its reach go as their display rendition.
  * Throws Rekognition's throttling and service errors with their SDK names, for the state machine to
  * retry; ObjectNotFound when a small photo's object is gone.
  */
@@ -16,7 +17,7 @@ import { rekognitionClient, s3Client } from '../shared/clients';
 import { requireIntEnv, requireNumberEnv } from '../shared/env';
 import type { LabelsResult } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
-import { imageMetadata, isObject, objectRef } from '../shared/validate';
+import { imageMetadata, isObject, objectRef, renditionOf } from '../shared/validate';
 import { detectLabels } from './detect-labels';
 
 const settings = {
@@ -29,7 +30,8 @@ const s3 = s3Client();
 export const handler = withPowertools(async (event: unknown): Promise<LabelsResult> => {
   const object = objectRef(event);
   const metadata = imageMetadata(isObject(event) ? event.metadata : undefined, "The event's metadata");
-  const result = await detectLabels(rekognition, s3, { ...object, metadata }, settings);
+  const rendition = renditionOf(event);
+  const result = await detectLabels(rekognition, s3, { ...object, metadata, rendition }, settings);
   if (result.reason) {
     logger.info('No labels', { ...object, reason: result.reason });
     metrics.addMetric('LabelsSkipped', MetricUnit.Count, 1);

@@ -9,7 +9,7 @@ import type {
   ThumbnailResult,
 } from '../shared/model';
 import type { Log } from '../shared/powertools';
-import { describe, imageMetadata, isObject, photoRef, stringField } from '../shared/validate';
+import { describe, imageMetadata, isObject, photoRef, renditionOf, stringField } from '../shared/validate';
 
 export interface RecordDeps {
   readonly dynamo: DynamoDBDocumentClient;
@@ -134,6 +134,7 @@ export function parseRecordRequest(event: unknown): RecordRequest {
         action: 'ready',
         ...base,
         results: [labels as unknown as LabelsResult, thumbnail as unknown as ThumbnailResult],
+        rendition: renditionOf(body),
       };
     }
     case 'failed': {
@@ -164,6 +165,7 @@ function fieldsFor(request: RecordRequest): Record<string, unknown> {
         labels: labels.labels,
         tags: [...new Set(labels.labels.map((label) => label.name.toLowerCase()))],
         thumbnail,
+        rendition: request.rendition ?? null,
         reason: labels.reason ?? null,
       };
     }

@@ -130,7 +130,9 @@ function emptyMetadata(sizeBytes: number): ImageMetadata {
 
 async function readImageHeader(bytes: Buffer): Promise<Metadata | undefined> {
   try {
-    return await sharp(bytes).metadata();
+    // No pixel limit for a header (nothing is decoded): a bomb gets its real size recorded, and the
+    // steps that decode refuse it as too large, instead of it passing for "not an image".
+    return await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
     return undefined;
   }

@@ -134,7 +134,7 @@ export function parseRecordRequest(event: unknown): RecordRequest {
         action: 'ready',
         ...base,
         results: [labels as unknown as LabelsResult, thumbnail as unknown as ThumbnailResult],
-        rendition: renditionOf(body),
+        ...(body.rendition === undefined ? {} : { rendition: renditionOf(body) }),
       };
     }
     case 'failed': {

@@ -52,13 +52,21 @@ export function sharpDecodes(header: Pick<Metadata, 'format' | 'compression'>): 
 export async function decodeImage(bytes: Uint8Array, settings: DecodeSettings): Promise<DecodedImage> {
   let header: Metadata;
   try {
-    header = await sharp(bytes).metadata();
+    // No pixel limit for reading the header (no pixel is decoded): a bomb's size is then known, and
+    // refused below with a sentence that says so, instead of sharp's "exceeds pixel limit".
+    header = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw new CorruptImage(`The file cannot be read as an image (${errorReason(error)}).`, { cause: error });
   }
   // The header's size is the displayed one for HEIF (libheif applies irot); a quarter turn does not change the product.
   if (header.width * header.height > settings.maxImagePixels) {
     throw tooLarge(header.width, header.height, settings);
+  }
+  if (header.format === 'heif') {
+    // libheif decodes what it can of a cut-off file and fills the missing tiles in grey; a photo that
+    // lost its end must fail, not be shown half grey.
+    const truncation = isoBoxTruncation(bytes);
+    if (truncation) throw new CorruptImage(`The file is truncated: ${truncation}.`);
   }
   if (!sharpDecodes(header)) return decodeWithLibheif(bytes, header, settings);
   const image = sharp(bytes, { limitInputPixels: settings.maxImagePixels, failOn: 'error' }).autoOrient();
@@ -73,6 +81,36 @@ export function encodeError(error: unknown, width: number, height: number, setti
   return new CorruptImage(`The image data is corrupt and cannot be decoded (${errorReason(error)}).`, {
     cause: error,
   });
+}
+
+/**
+ * Why an ISO base media file (HEIF, HEIC, AVIF) is cut short, or null when its top-level boxes all end
+ * within the file: each box starts with its size (32-bit, or 1 and a 64-bit size after the type, or 0
+ * for "to the end of the file").
+ */
+export function isoBoxTruncation(bytes: Uint8Array): string | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  while (at < bytes.length) {
+    if (at + 8 > bytes.length)
+      return `${bytes.length - at} bytes after the last box, too few for a box header`;
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    let size = view.getUint32(at);
+    let headerSize = 8;
+    if (size === 1) {
+      if (at + 16 > bytes.length) return `the '${type}' box's 64-bit size is cut off`;
+      size = Number(view.getBigUint64(at + 8));
+      headerSize = 16;
+    } else if (size === 0) {
+      return null;
+    }
+    if (size < headerSize) return `the '${type}' box at byte ${at} has an impossible size of ${size} bytes`;
+    if (at + size > bytes.length) {
+      return `its '${type}' box needs ${size.toLocaleString('en-US')} bytes, but the file ends ${(bytes.length - at).toLocaleString('en-US')} bytes into it`;
+    }
+    at += size;
+  }
+  return null;
 }
 
 export function tooLarge(width: number, height: number, settings: DecodeSettings): ImageTooLarge {
@@ -96,7 +134,8 @@ async function decodeWithLibheif(
   header: Metadata,
   settings: DecodeSettings,
 ): Promise<DecodedImage> {
-  const heif = await (libheif ??= factory());
+  libheif ??= factory();
+  const heif = await libheif;
   const context = heif.heif_context_alloc();
   try {
     const read = heif.heif_context_read_from_memory(context, bytes);

@@ -153,8 +153,11 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     // Decoding a 50 MP JPEG needs about 200 MB of pixels plus sharp's working set; 1.5 GB also buys
     // about one full vCPU.
     generateThumbnail: { memoryMb: 1536, timeoutSeconds: 60 },
-    // GENERATE_RENDITION_SIZING
-    generateRendition: { memoryMb: 2048, timeoutSeconds: 120 },
+    // libheif (WebAssembly) decodes on one thread, so CPU sets the time: 1769 MB is one full vCPU, the
+    // fastest a single thread gets at the same GB-seconds. Memory is ample: a 12 MP HEIC peaks at about
+    // 0.3 GB and a 50 MP one (the pixel limit) at about 0.9 GB (npm run bench -- --formats). A 50 MP HEIC
+    // decodes in about 12 s on one vCPU; 60 s leaves room for a slower one.
+    generateRendition: { memoryMb: 1769, timeoutSeconds: 60 },
     // The API functions read one record or one index page and presign URLs (no network round trip):
     // small and quick. The timeout stays under API Gateway's 30 s integration limit.
     createUpload: { memoryMb: 256, timeoutSeconds: 10 },

@@ -328,7 +328,7 @@ describe('API functions', () => {
     ]);
   });
 
-  it("lets GetPhoto get one item, read both prefixes and read ImageProc's executions", () => {
+  it("lets GetPhoto get one item, read the original, thumbnail and rendition prefixes and read ImageProc's executions", () => {
     const statements = statementsOf(template, FUNCTIONS.getPhoto);
     const stateMachine = logicalId(template, 'AWS::StepFunctions::StateMachine', 'ProcessingImageProc');
     expect(withActionsLike(statements, /^dynamodb:/)).toEqual([
@@ -338,7 +338,7 @@ describe('API functions', () => {
       {
         Effect: 'Allow',
         Action: 's3:GetObject',
-        Resource: [objectsUnder('Incoming/'), objectsUnder('Thumbnails/')],
+        Resource: [objectsUnder('Incoming/'), objectsUnder('Renditions/'), objectsUnder('Thumbnails/')],
       },
     ]);
     const [states] = withActionsLike(statements, /^states:/);
@@ -347,7 +347,7 @@ describe('API functions', () => {
     expect(JSON.stringify(states.Resource)).toContain(`"Ref":"${stateMachine}"`);
   });
 
-  it('lets DeletePhoto get and put items (a tombstone replaces the record), and delete objects under both prefixes only', () => {
+  it('lets DeletePhoto get and put items (a tombstone replaces the record), and delete objects under the original, thumbnail and rendition prefixes only', () => {
     const statements = statementsOf(template, FUNCTIONS.deletePhoto);
     expect(withActionsLike(statements, /^dynamodb:/)).toEqual([
       { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: tableArn },
@@ -356,7 +356,7 @@ describe('API functions', () => {
       {
         Effect: 'Allow',
         Action: 's3:DeleteObject',
-        Resource: [objectsUnder('Incoming/'), objectsUnder('Thumbnails/')],
+        Resource: [objectsUnder('Incoming/'), objectsUnder('Renditions/'), objectsUnder('Thumbnails/')],
       },
     ]);
   });

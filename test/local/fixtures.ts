@@ -106,6 +106,8 @@ export interface ExiftoolTruth {
   readonly Model?: string;
   readonly GPSLatitude?: number;
   readonly GPSLongitude?: number;
+  /** Metres above sea level (exiftool -n: negative below). */
+  readonly GPSAltitude?: number;
 }
 
 let truth: Map<string, ExiftoolTruth> | undefined;

@@ -417,6 +417,7 @@ export function renderStateMachine(status: MachineStatus): SVGSVGElement {
     'ExtractImageMetadata',
     'ImageTypeCheck',
     'StoreImageMetadata',
+    'GenerateRendition',
     'DetectLabels',
     'GenerateThumbnail',
     'RecordReady',

@@ -1,0 +1,50 @@
+/**
+ * One photo's display rendition, timed, in a process of its own (so its peak memory is its own):
+ * `node --import tsx bench/format-decode.ts <file> <runs>`. Prints one JSON line (FormatDecodeResult).
+ * Run by bench/formats.ts, pinned to one core with sharp on one thread: what one Lambda vCPU gives.
+ */
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { renderRendition } from '../lambda/generate-rendition/generate-rendition';
+import { decodeImage } from '../lambda/shared/decode-image';
+
+export interface FormatDecodeResult {
+  file: string;
+  decoder: 'sharp' | 'libheif';
+  width: number;
+  height: number;
+  megapixels: number;
+  sizeBytes: number;
+  /** Decode, resize to 2048 px and encode, each run (the first includes libheif's instantiation). */
+  timesMs: number[];
+  /** Resident memory after loading the modules, before any decode. */
+  baselineRssMb: number;
+  /** The process's peak resident memory. */
+  peakRssMb: number;
+}
+
+const [file, runsText = '3'] = process.argv.slice(2);
+sharp.concurrency(1);
+const bytes = readFileSync(file);
+const baselineRssMb = process.memoryUsage().rss / 2 ** 20;
+const settings = { maxSide: 2048, maxImagePixels: 50_000_000 };
+const timesMs: number[] = [];
+for (let run = 0; run < Number(runsText); run++) {
+  const started = performance.now();
+  await renderRendition(bytes, settings);
+  timesMs.push(Math.round(performance.now() - started));
+}
+const decoded = await decodeImage(bytes, { ...settings, purpose: 'for the benchmark' });
+const result: FormatDecodeResult = {
+  file,
+  decoder: decoded.decoder,
+  width: decoded.width,
+  height: decoded.height,
+  megapixels: Math.round((decoded.width * decoded.height) / 100_000) / 10,
+  sizeBytes: bytes.length,
+  timesMs,
+  baselineRssMb: Math.round(baselineRssMb),
+  // maxRSS is in kilobytes.
+  peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+};
+console.log(JSON.stringify(result));

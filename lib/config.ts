@@ -155,8 +155,9 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     generateThumbnail: { memoryMb: 1536, timeoutSeconds: 60 },
     // libheif (WebAssembly) decodes on one thread, so CPU sets the time: 1769 MB is one full vCPU, the
     // fastest a single thread gets at the same GB-seconds. Memory is ample: a 12 MP HEIC peaks at about
-    // 0.3 GB and a 50 MP one (the pixel limit) at about 0.9 GB (npm run bench -- --formats). A 50 MP HEIC
-    // decodes in about 12 s on one vCPU; 60 s leaves room for a slower one.
+    // 0.33 GB, about 19 MB per megapixel, so a 50 MP one (the pixel limit) at about 1.1 GB (npm run
+    // bench -- --formats). A 12 MP HEIC takes about 1.2 s of one core, a 50 MP one an estimated 5-7 s;
+    // 60 s leaves room for a slower core.
     generateRendition: { memoryMb: 1769, timeoutSeconds: 60 },
     // The API functions read one record or one index page and presign URLs (no network round trip):
     // small and quick. The timeout stays under API Gateway's 30 s integration limit.

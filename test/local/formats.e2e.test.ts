@@ -5,6 +5,8 @@
  * 11,158 px panorama labelled through its rendition; and `supportedFormats: ['jpeg', 'png']` rejecting
  * them all again, as the reference pipeline did.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
@@ -28,8 +30,26 @@ const notImages = listFixtures().filter((name) => name.startsWith('not-images/')
 
 const relative = (file: string) => path.relative(fixturePath(''), file);
 
+/** Hostile variants of real fixtures, written to a temporary folder: a cut-off HEIC and an AVIF pixel bomb. */
+function hostileFiles(folder: string): { truncated: string; bomb: string } {
+  const heic = readFileSync(fixturePath('formats/iphone-13-pro-max.heic'));
+  const truncated = path.join(folder, 'truncated.heic');
+  writeFileSync(truncated, heic.subarray(0, Math.floor(heic.length / 2)));
+  // Every ispe (image spatial extent) box claims 30000 x 30000 px: 900 MP, over the 50 MP limit.
+  const avif = Buffer.from(readFileSync(fixturePath('formats/kimono.avif')));
+  for (let at = avif.indexOf('ispe'); at !== -1; at = avif.indexOf('ispe', at + 4)) {
+    avif.writeUInt32BE(30_000, at + 8);
+    avif.writeUInt32BE(30_000, at + 12);
+  }
+  const bomb = path.join(folder, 'bomb.avif');
+  writeFileSync(bomb, avif);
+  return { truncated, bomb };
+}
+
 describe('with the default formats', () => {
   let env: TestCloud;
+  let hostileFolder: string;
+  let hostile: { truncated: string; bomb: string };
   const results = new Map<string, PipelineResult>();
   const resultOf = (name: string) => {
     const result = results.get(name);
@@ -40,13 +60,20 @@ describe('with the default formats', () => {
 
   beforeAll(async () => {
     env = await startTestCloud();
+    hostileFolder = mkdtempSync(path.join(tmpdir(), 'hostile-formats-'));
+    hostile = hostileFiles(hostileFolder);
     const processed = await runPipeline(
       env.clients,
       env.target,
-      [...formats, ...notImages].map(fixturePath),
+      [...[...formats, ...notImages].map(fixturePath), hostile.truncated, hostile.bomb],
       { timeoutMs: HOOK_TIMEOUT - 60_000 },
     );
-    for (const result of processed) results.set(relative(result.file), result);
+    for (const result of processed) {
+      results.set(
+        result.file.startsWith(hostileFolder) ? path.basename(result.file) : relative(result.file),
+        result,
+      );
+    }
     console.log(
       [
         'Formats through the pipeline (execution duration, all uploaded at once):',
@@ -60,6 +87,7 @@ describe('with the default formats', () => {
 
   afterAll(async () => {
     await env?.close();
+    if (hostileFolder) rmSync(hostileFolder, { recursive: true, force: true });
   }, HOOK_TIMEOUT);
 
   it('has the formats SOURCES.md describes to process', () => {
@@ -174,6 +202,21 @@ describe('with the default formats', () => {
       }),
     );
     await expect(renditionHead).rejects.toThrow();
+  });
+
+  it.each([
+    [
+      'truncated.heic',
+      /^The file is truncated: its 'mdat' box needs [\d,]+ bytes, but the file ends [\d,]+ bytes into it\.$/,
+    ],
+    ['bomb.avif', /^The image is 30000×30000 px \(900 MP\), over the 50 MP limit for display renditions\.$/],
+  ])('ends %s FAILED with a sentence saying why, and nothing written for it', (name, reason) => {
+    const result = resultOf(name);
+
+    expect(result.status).toBe('FAILED');
+    expect(result.reason).toMatch(reason);
+    expect(result.thumbnail).toBeNull();
+    expect(result.rendition).toBeNull();
   });
 
   it('offers the rendition in the API’s photo view, and DELETE removes it', async () => {

@@ -116,7 +116,7 @@ export interface Rendition {
   readonly height: number;
   readonly format: 'jpeg' | 'png';
   readonly sizeBytes: number;
-  /** Why the original needed one, for people ("HEIF: browsers and Rekognition cannot read it"). */
+  /** Why the original needed one, for people ("TIFF: browsers cannot show it and Rekognition cannot read it"). */
   readonly reason: string;
 }
 

@@ -6,6 +6,7 @@
 import '../local/node-notice';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { formatFormatsTable, measureFormats } from './formats';
 import { measureLocalCloud } from './local-cloud';
 import { cycle, loadPhotoSet } from './photos';
 import { createProgress } from './progress';
@@ -24,6 +25,8 @@ Options:
   --photos <n>      uploads in the burst, and photos in the sharp phase (default 200; --quick: 20)
   --in-flight <n>   requests in flight for the "N in flight" figures (default: available cores, ${os.availableParallelism()})
   --dynamodb-local  run the local cloud on DynamoDB Local, as \`npm start -- --dynamodb-local\` does (default: dynalite)
+  --formats         instead: what each accepted format costs GenerateRendition (decode + 2048 px rendition
+                    per photo of formats/ and unsupported/, time and peak memory on one core; bundle sizes)
   --quick           small numbers, for a smoke test
   --json            print one JSON object (the last line of stdout) instead of the tables
   --markdown        print the tables as Markdown, for the README (with --json: both, JSON last)
@@ -34,6 +37,7 @@ const { values: flags } = parseArgs({
     photos: { type: 'string' },
     'in-flight': { type: 'string' },
     'dynamodb-local': { type: 'boolean' },
+    formats: { type: 'boolean' },
     quick: { type: 'boolean' },
     json: { type: 'boolean' },
     markdown: { type: 'boolean' },
@@ -62,6 +66,12 @@ const recognizerRequests = Math.max(2 * inFlight, Math.round(photoCount / 5));
 const uploadConcurrency = 16;
 
 const progress = createProgress();
+if (flags.formats) {
+  const report = await measureFormats(quick ? 2 : 4, progress);
+  if (!flags.json || flags.markdown) console.log(formatFormatsTable(report, flags.markdown === true));
+  if (flags.json) console.log(JSON.stringify(report));
+  process.exit(0);
+}
 const started = Date.now();
 const startedAt = new Date(started).toISOString();
 const loadAverageAtStart = os.loadavg()[0];

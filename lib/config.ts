@@ -22,6 +22,7 @@ export type FunctionName =
   | 'recordPhoto'
   | 'detectLabels'
   | 'generateThumbnail'
+  | 'generateRendition'
   | 'createUpload'
   | 'listPhotos'
   | 'getPhoto'
@@ -73,7 +74,12 @@ export interface StateMachineDeploymentPreference {
 export interface PipelineConfig {
   /** Name of the CloudFormation stack. @default 'ImageRecognition' */
   readonly stackName: string;
-  /** Formats that go on past ImageTypeCheck; anything else ends in NotSupportedImageType. @default ['jpeg', 'png'] */
+  /**
+   * Formats that go on past ImageTypeCheck; anything else ends in NotSupportedImageType. 'heif' is
+   * HEIC/HEIF (HEVC, decoded with libheif's WebAssembly build), 'avif' is AV1 in a HEIF container.
+   * `['jpeg', 'png']` is the reference pipeline's behaviour.
+   * @default ['jpeg', 'png', 'heif', 'avif', 'webp', 'tiff']
+   */
   readonly supportedFormats: readonly ImageFormat[];
   /** STANDARD (up to a year, exactly-once, full history) or EXPRESS (cheaper, at-least-once, 5 min). @default 'STANDARD' */
   readonly workflowType: 'STANDARD' | 'EXPRESS';
@@ -97,6 +103,14 @@ export interface PipelineConfig {
    * @default 50_000_000 (50 MP: a 10,000 x 5,000 photo, about 200 MB decoded)
    */
   readonly maxImagePixels: number;
+  readonly rendition: {
+    /**
+     * The display rendition (written for photos whose original a browser or Rekognition cannot take:
+     * HEIC, TIFF, AVIF, WebP, over 15 MB or 10,000 px a side, or a longer side over twice this) fits a
+     * square of this side. At most 10,000 (Rekognition reads it). @default 2048
+     */
+    readonly maxSide: number;
+  };
   readonly labels: {
     /** Rekognition DetectLabels MaxLabels. @default 10 */
     readonly maxLabels: number;
@@ -215,11 +229,12 @@ export const DEFAULT_PRICES: PriceTable = {
 
 export const DEFAULT_CONFIG: PipelineConfig = {
   stackName: 'ImageRecognition',
-  supportedFormats: ['jpeg', 'png'],
+  supportedFormats: ['jpeg', 'png', 'heif', 'avif', 'webp', 'tiff'],
   workflowType: 'STANDARD',
   executionTimeoutSeconds: undefined,
   thumbnail: { maxWidth: 250, maxHeight: 250 },
   maxImagePixels: 50_000_000,
+  rendition: { maxSide: 2048 },
   labels: { maxLabels: 10, minConfidence: 70 },
   functions: {
     startExecution: { memoryMb: 256, timeoutSeconds: 30 },
@@ -231,6 +246,12 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     // Decoding a 50 MP JPEG needs about 200 MB of pixels plus sharp's working set; 1.5 GB also buys
     // about one full vCPU.
     generateThumbnail: { memoryMb: 1536, timeoutSeconds: 60 },
+    // libheif (WebAssembly) decodes on one thread, so CPU sets the time: 1769 MB is one full vCPU, the
+    // fastest a single thread gets at the same GB-seconds. Memory is ample: a 12 MP HEIC peaks at about
+    // 0.33 GB, about 19 MB per megapixel, so a 50 MP one (the pixel limit) at about 1.1 GB (npm run
+    // bench -- --formats). A 12 MP HEIC takes about 1.2 s of one core, a 50 MP one an estimated 5-7 s;
+    // 60 s leaves room for a slower core.
+    generateRendition: { memoryMb: 1769, timeoutSeconds: 60 },
     // The API functions read one record or one index page and presign URLs (no network round trip):
     // small and quick. The timeout stays under API Gateway's 30 s integration limit.
     createUpload: { memoryMb: 256, timeoutSeconds: 10 },
@@ -365,6 +386,11 @@ export function validateConfig(config: PipelineConfig): string[] {
   if (!isInt(config.maxImagePixels, 1_000_000, 1_000_000_000)) {
     problems.push(
       `maxImagePixels must be a whole number from 1,000,000 to 1,000,000,000, got ${config.maxImagePixels}`,
+    );
+  }
+  if (!isInt(config.rendition.maxSide, 256, 10_000)) {
+    problems.push(
+      `rendition.maxSide must be a whole number of pixels from 256 to 10000 (Rekognition's largest side), got ${config.rendition.maxSide}`,
     );
   }
   if (!isInt(config.labels.maxLabels, 1, 1000)) {

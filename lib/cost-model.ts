@@ -11,6 +11,7 @@ export const TASK_FUNCTIONS: Readonly<Record<string, FunctionName>> = {
   StoreImageMetadata: 'recordPhoto',
   DetectLabels: 'detectLabels',
   GenerateThumbnail: 'generateThumbnail',
+  GenerateRendition: 'generateRendition',
   RecordReady: 'recordPhoto',
   RecordRejection: 'recordPhoto',
   RecordFailure: 'recordPhoto',

@@ -10,12 +10,17 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SERVICE_UNREACHABLE } from '../lambda/shared/errors';
-import { INCOMING_PREFIX, SMOKE_TEST_PREFIX, THUMBNAIL_PREFIX } from '../lambda/shared/model';
+import {
+  INCOMING_PREFIX,
+  RENDITION_PREFIX,
+  SMOKE_TEST_PREFIX,
+  THUMBNAIL_PREFIX,
+} from '../lambda/shared/model';
 import { executionTimeoutSeconds, type PipelineConfig } from './config';
 import { acknowledgeCdkHelper } from './nag';
 import { PipelineFunction } from './pipeline-function';
-import { StateMachineLiveAlias } from './state-machine-alias';
 import { pipelineVersion } from './pipeline-version';
+import { StateMachineLiveAlias } from './state-machine-alias';
 
 /**
  * Errors that say the Lambda service (not our code) failed to run the function. Retried: they are
@@ -52,8 +57,8 @@ export interface ImageProcessingProps {
 /**
  * The ImageProc state machine, its functions, and the Incoming/ upload trigger that starts it.
  *
- * ExtractImageMetadata → ImageTypeCheck → StoreImageMetadata → Parallel[DetectLabels, GenerateThumbnail]
- * → RecordReady. Unsupported types → RecordRejection → NotSupportedImageType (Fail). Any error anywhere →
+ * ExtractImageMetadata → ImageTypeCheck → StoreImageMetadata → GenerateRendition
+ * → Parallel[DetectLabels, GenerateThumbnail] → RecordReady. Unsupported types → RecordRejection → NotSupportedImageType (Fail). Any error anywhere →
  * RecordFailure → ImageProcessingFailed (Fail). Every photo's record ends READY, REJECTED or FAILED.
  */
 export class ImageProcessing extends Construct {
@@ -65,6 +70,7 @@ export class ImageProcessing extends Construct {
   public readonly recordPhoto: PipelineFunction;
   public readonly detectLabels: PipelineFunction;
   public readonly generateThumbnail: PipelineFunction;
+  public readonly generateRendition: PipelineFunction;
   /** Upload events that still failed after Lambda's two async retries land here. */
   public readonly startExecutionDeadLetters: sqs.Queue;
 
@@ -106,8 +112,10 @@ export class ImageProcessing extends Construct {
         MIN_CONFIDENCE: String(config.labels.minConfidence),
       },
       // Rekognition reads the S3 object with the caller's rights; photos under 80 px are read here.
+      // Photos out of Rekognition's reach go as their display rendition, under Renditions/.
     })
       .bindReadObjects(photoRepo, INCOMING_PREFIX)
+      .bindReadObjects(photoRepo, RENDITION_PREFIX)
       .bindReadObjects(photoRepo, SMOKE_TEST_PREFIX);
     this.detectLabels.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['rekognition:DetectLabels'], resources: ['*'] }),
@@ -127,10 +135,32 @@ export class ImageProcessing extends Construct {
     })
       .bindReadObjects(photoRepo, INCOMING_PREFIX)
       .bindReadObjects(photoRepo, SMOKE_TEST_PREFIX)
+      // A photo with a display rendition is thumbnailed from it.
+      .bindReadObjects(photoRepo, RENDITION_PREFIX)
       .bindWriteObjects(photoRepo, THUMBNAIL_PREFIX, 'THUMBNAIL_PREFIX')
       // After writing, it reads the photo's record and takes the thumbnail back if the photo was
       // deleted meanwhile (see lambda/generate-thumbnail/generate-thumbnail.ts).
       .bindDeleteObjects(photoRepo, THUMBNAIL_PREFIX)
+      .bindTable(imageMetadata, ['dynamodb:GetItem']);
+
+    this.generateRendition = new PipelineFunction(this, 'GenerateRenditionFunction', {
+      ...common,
+      handlerFolder: 'generate-rendition',
+      description:
+        'ImageProc: writes an upright, metadata-free display rendition under Renditions/ for photos a browser or Rekognition cannot take',
+      settings: config.functions.generateRendition,
+      // sharp decodes everything but HEVC-coded HEIC; libheif-js (WebAssembly, its wasm inlined in its
+      // JavaScript) decodes that and is bundled by esbuild like any other module.
+      nodeModules: ['sharp'],
+      environment: {
+        RENDITION_MAX_SIDE: String(config.rendition.maxSide),
+        MAX_IMAGE_PIXELS: String(config.maxImagePixels),
+      },
+    })
+      .bindReadObjects(photoRepo, INCOMING_PREFIX)
+      .bindWriteObjects(photoRepo, RENDITION_PREFIX, 'RENDITION_PREFIX')
+      // Takes its rendition back when the photo was deleted meanwhile, as generate-thumbnail does.
+      .bindDeleteObjects(photoRepo, RENDITION_PREFIX)
       .bindTable(imageMetadata, ['dynamodb:GetItem']);
 
     this.stateMachine = this.buildStateMachine(config);
@@ -254,12 +284,25 @@ export class ImageProcessing extends Construct {
     );
     catchAll(store);
 
+    // Before the Parallel, so that both branches use what it makes: DetectLabels sends a photo out of
+    // Rekognition's reach as its rendition, GenerateThumbnail thumbnails from it; a HEIC is decoded once.
+    const generateRendition = invoke(
+      'GenerateRendition',
+      this.generateRendition,
+      { ...photo, metadata: sfn.JsonPath.objectAt('$.metadata') },
+      '$.display',
+    );
+    retryLambdaService(generateRendition);
+    catchAll(generateRendition);
+    const rendition = sfn.JsonPath.objectAt('$.display.rendition');
+
     const detectLabels = invoke(
       'DetectLabels',
       this.detectLabels,
       {
         ...photo,
         metadata: sfn.JsonPath.objectAt('$.metadata'),
+        rendition,
         duplicate: sfn.JsonPath.objectAt('$.stored.duplicate'),
       },
       'replace',
@@ -273,7 +316,12 @@ export class ImageProcessing extends Construct {
       maxDelay: Duration.seconds(30),
       jitterStrategy: sfn.JitterType.FULL,
     });
-    const generateThumbnail = invoke('GenerateThumbnail', this.generateThumbnail, photo, 'replace');
+    const generateThumbnail = invoke(
+      'GenerateThumbnail',
+      this.generateThumbnail,
+      { ...photo, rendition },
+      'replace',
+    );
     retryLambdaService(generateThumbnail);
 
     // A failure in either branch fails the Parallel, whose Catch records it: no photo is left PROCESSING.
@@ -285,6 +333,7 @@ export class ImageProcessing extends Construct {
     const recordReady = recordTask('RecordReady', {
       action: 'ready',
       results: sfn.JsonPath.objectAt('$.results'),
+      rendition,
     });
     catchAll(recordReady);
 
@@ -310,7 +359,14 @@ export class ImageProcessing extends Construct {
       formatIs.length === 1 ? formatIs[0] : sfn.Condition.or(...formatIs),
     );
     const typeCheck = new sfn.Choice(this, 'ImageTypeCheck')
-      .when(isSupported, store.next(parallel).next(recordReady).next(new sfn.Succeed(this, 'PhotoReady')))
+      .when(
+        isSupported,
+        store
+          .next(generateRendition)
+          .next(parallel)
+          .next(recordReady)
+          .next(new sfn.Succeed(this, 'PhotoReady')),
+      )
       .otherwise(rejected);
 
     const logGroup = new logs.LogGroup(this, 'ImageProcLogs', {
@@ -333,7 +389,8 @@ export class ImageProcessing extends Construct {
         // Payloads hold EXIF and GPS positions; the ImageMetadata table is their one home.
         includeExecutionData: false,
       },
-      comment: 'ImageProc: metadata, type check, store, then Rekognition labels and a thumbnail in parallel',
+      comment:
+        'ImageProc: metadata, type check, store, a display rendition where needed, then Rekognition labels and a thumbnail in parallel',
     });
     // The tasks invoke the functions' live aliases, and the role may invoke exactly those.
     Validations.of(stateMachine).acknowledge({

@@ -123,6 +123,7 @@ export class ImageRecognitionStack extends Stack {
       processing.recordPhoto,
       processing.detectLabels,
       processing.generateThumbnail,
+      processing.generateRendition,
     ];
     const apiFunctions = [api.createUpload, api.listPhotos, api.getPhoto, api.deletePhoto, api.retryPhoto];
     const reconcilePhoto = reconciler ? [reconciler.reconcilePhoto] : [];
@@ -157,6 +158,7 @@ export class ImageRecognitionStack extends Stack {
         deployed(processing.recordPhoto, 'record-photo', true),
         deployed(processing.detectLabels, 'detect-labels', true),
         deployed(processing.generateThumbnail, 'generate-thumbnail', true),
+        deployed(processing.generateRendition, 'generate-rendition', true),
         ...apiFunctions.map((fn) => deployed(fn)),
         // Not rolled back on failed executions: those are what it is called for.
         ...reconcilePhoto.map((fn) => deployed(fn, 'reconcile-photo')),

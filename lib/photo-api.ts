@@ -10,7 +10,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { API_ROUTES } from '../lambda/shared/api';
-import { INCOMING_PREFIX, TABLE_KEYS, THUMBNAIL_PREFIX } from '../lambda/shared/model';
+import { INCOMING_PREFIX, RENDITION_PREFIX, TABLE_KEYS, THUMBNAIL_PREFIX } from '../lambda/shared/model';
 import { cognitoDomainPrefix, type PipelineConfig } from './config';
 import { costModelFor } from './cost-model';
 import { PipelineFunction, type StartExecutionTarget } from './pipeline-function';
@@ -160,7 +160,12 @@ export class PhotoApi extends Construct {
       environment: { COST_MODEL: JSON.stringify(costModelFor(config)) },
     })
       .bindTable(imageMetadata, ['dynamodb:GetItem'])
-      .bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:GetObject'], [INCOMING_PREFIX, THUMBNAIL_PREFIX])
+      .bindObjects(
+        photoRepo,
+        'PHOTO_BUCKET',
+        ['s3:GetObject'],
+        [INCOMING_PREFIX, THUMBNAIL_PREFIX, RENDITION_PREFIX],
+      )
       .bindReadExecutions(stateMachine);
 
     this.deletePhoto = new PipelineFunction(this, 'DeletePhotoFunction', {
@@ -172,7 +177,12 @@ export class PhotoApi extends Construct {
       // PutItem: the record is replaced by a tombstone (see lambda/delete-photo); DeleteItem: only
       // the photo's content index item (for duplicates), conditional on it naming the photo.
       .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'])
-      .bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:DeleteObject'], [INCOMING_PREFIX, THUMBNAIL_PREFIX]);
+      .bindObjects(
+        photoRepo,
+        'PHOTO_BUCKET',
+        ['s3:DeleteObject'],
+        [INCOMING_PREFIX, THUMBNAIL_PREFIX, RENDITION_PREFIX],
+      );
 
     this.retryPhoto = new PipelineFunction(this, 'RetryPhotoFunction', {
       ...common,

@@ -9,7 +9,7 @@ export const PIPELINE_CODE_REVISION = 1;
 
 /**
  * The version of the outputs the pipeline makes: a digest of the settings that change them (the
- * formats accepted, the thumbnail box, the pixel limit, the label settings) and of the code revision.
+ * formats accepted, the thumbnail box, the display rendition's size, the pixel limit, the label settings) and of the code revision.
  * Stored on every READY and REJECTED record; `npm run reprocess` skips the photos that already carry
  * the current one, and a byte-identical upload reuses only labels made under it. Settings that do
  * not change outputs (memory, timeouts, throttles) are left out on purpose: changing them must not
@@ -20,6 +20,7 @@ export function pipelineVersion(config: PipelineConfig): string {
     revision: PIPELINE_CODE_REVISION,
     supportedFormats: [...config.supportedFormats].sort(),
     thumbnail: { maxWidth: config.thumbnail.maxWidth, maxHeight: config.thumbnail.maxHeight },
+    rendition: { maxSide: config.rendition.maxSide },
     maxImagePixels: config.maxImagePixels,
     labels: { maxLabels: config.labels.maxLabels, minConfidence: config.labels.minConfidence },
   };

@@ -178,6 +178,7 @@ function notStarted(photoId: string, key: string): PhotoView {
     metadata: EMPTY_METADATA,
     labels: [],
     thumbnail: null,
+    rendition: null,
     execution: { name: '', status: null, durationMs: null },
     uploadedAt: '',
     duplicateOf: null,

@@ -16,6 +16,7 @@ import {
   isTombstone,
   type PhotoRecord,
   type PhotoTombstone,
+  renditionKey,
   TOMBSTONE_RETENTION_DAYS,
   thumbnailKey,
 } from '../shared/model';
@@ -34,16 +35,17 @@ const DAY_SECONDS = 24 * 60 * 60;
 
 /**
  * DELETE /photos/{photoId}: the original, then the record (replaced by a tombstone), then the
- * thumbnail. The photo may still be processing, so the order is what makes the delete race-free:
+ * thumbnail and the display rendition. The photo may still be processing, so the order is what makes the delete race-free:
  *
  * 1. The original goes first: from then on every step that reads it fails (ObjectNotFound). If
  *    anything below fails, the record is still there, so the user can delete it again.
  * 2. The record is replaced by a tombstone (PhotoTombstone): the pipeline's later writes need a
  *    PROCESSING record of their execution, so none lands (record-photo ends quietly), and a
  *    duplicate or late S3 event of this upload finds it and starts nothing (start-execution).
- * 3. Both possible thumbnail keys go last, whether or not the record knows the thumbnail yet: one
+ * 3. Both possible thumbnail and rendition keys go last, whether or not the record knows them yet: one
  *    written before this step is removed here; one written after it was written after the
- *    tombstone, and generate-thumbnail, which reads the record after writing, removes it itself.
+ *    tombstone, and generate-thumbnail / generate-rendition, which read the record after writing,
+ *    remove it themselves.
  *
  * A photo already deleted (a tombstone) is 404, like GET; its objects are deleted again first, so a
  * retry after a failure part-way still leaves nothing (S3 deletes of a missing key succeed).
@@ -63,11 +65,14 @@ export async function deletePhoto(event: ApiEvent, deps: DeletePhotoDeps): Promi
       await leaveTombstone(record, deps);
       await forgetContent(record, deps);
     }
+    // Derived images: the thumbnail and the display rendition, each under both possible keys.
     const thumbnails = [
       ...new Set([
-        ...(isTombstone(record) ? [] : [record.thumbnail?.key]),
+        ...(isTombstone(record) ? [] : [record.thumbnail?.key, record.rendition?.key]),
         thumbnailKey(owner, photoId, 'jpeg'),
         thumbnailKey(owner, photoId, 'png'),
+        renditionKey(owner, photoId, 'jpeg'),
+        renditionKey(owner, photoId, 'png'),
       ]),
     ].filter((key): key is string => !!key);
     await Promise.all(thumbnails.map((key) => deleteObject(deps, key)));

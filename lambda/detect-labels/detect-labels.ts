@@ -2,22 +2,17 @@ import { DetectLabelsCommand, type Image, type RekognitionClient } from '@aws-sd
 import type { S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { errorName, errorReason, InvalidInput } from '../shared/errors';
-import type { DuplicateSource, ImageMetadata, LabelsResult } from '../shared/model';
+import type { DuplicateSource, ImageMetadata, LabelsResult, Rendition } from '../shared/model';
 import { getPhotoObject } from '../shared/photo-object';
+import { REKOGNITION_LIMITS } from '../shared/rekognition-limits';
 import { describe, isObject } from '../shared/validate';
+
+export { REKOGNITION_LIMITS } from '../shared/rekognition-limits';
 
 export interface LabelSettings {
   readonly maxLabels: number;
   readonly minConfidence: number;
 }
-
-/** Rekognition's documented limits for images read from S3 (inline Bytes: at most 5 MB). */
-export const REKOGNITION_LIMITS = {
-  formats: ['jpeg', 'png'],
-  minSidePx: 80,
-  maxSidePx: 10_000,
-  maxBytes: 15 * 1024 * 1024,
-} as const;
 
 /**
  * Rekognition errors about this particular image: asking again gives the same answer, so they
@@ -89,19 +84,26 @@ const refuse = (reason: string): RekognitionInput => ({ kind: 'refuse', reason }
 /**
  * Rekognition's labels for a photo, or the reason it has none. Photos within Rekognition's limits go
  * as the S3 object; photos under its 80 px minimum go as an enlarged copy, inline (see
- * rekognitionInput); the rest get a reason without a call.
+ * rekognitionInput). A photo out of Rekognition's reach (HEIC, TIFF, AVIF, WebP; over 15 MB or
+ * 10,000 px a side) goes as its display rendition, which GenerateRendition made within those limits;
+ * without one it gets a reason without a call.
  */
 export async function detectLabels(
   rekognition: RekognitionClient,
   s3: S3Client,
-  photo: { bucket: string; key: string; metadata: ImageMetadata },
+  photo: { bucket: string; key: string; metadata: ImageMetadata; rendition?: Rendition | null },
   settings: LabelSettings,
 ): Promise<LabelsResult> {
-  const input = rekognitionInput(photo.metadata);
+  let source = { bucket: photo.bucket, key: photo.key };
+  let input = rekognitionInput(photo.metadata);
+  if (input.kind === 'refuse' && photo.rendition) {
+    source = { bucket: photo.bucket, key: photo.rendition.key };
+    input = rekognitionInput(renditionMetadata(photo.rendition));
+  }
   if (input.kind === 'refuse') return { labels: [], reason: input.reason };
   let image: Image;
   if (input.kind === 'upscale') {
-    const original = await readObject(s3, photo);
+    const original = await readObject(s3, source);
     try {
       image = { Bytes: await enlarge(original, input) };
     } catch (error) {
@@ -111,7 +113,7 @@ export async function detectLabels(
       };
     }
   } else {
-    image = { S3Object: { Bucket: photo.bucket, Name: photo.key } };
+    image = { S3Object: { Bucket: source.bucket, Name: source.key } };
   }
   try {
     const response = await rekognition.send(
@@ -171,6 +173,21 @@ export async function enlarge(
     // 8-bit sRGB whatever the input (16-bit PNG, CMYK JPEG), as Rekognition expects.
     .toColourspace('srgb');
   return header.hasAlpha ? pipeline.png().toBuffer() : pipeline.jpeg({ quality: 90 }).toBuffer();
+}
+
+/** A rendition described as the metadata rekognitionInput judges: it is upright, so no orientation. */
+function renditionMetadata(rendition: Rendition): ImageMetadata {
+  return {
+    format: rendition.format,
+    width: rendition.width,
+    height: rendition.height,
+    orientation: null,
+    sizeBytes: rendition.sizeBytes,
+    capturedAt: null,
+    make: null,
+    model: null,
+    gps: null,
+  };
 }
 
 /** The whole object: only photos under 80 px a side are read, so it is small. */

@@ -5,10 +5,11 @@
  *   MAX_LABELS      DetectLabels MaxLabels (whole number, 1-1000)
  *   MIN_CONFIDENCE  DetectLabels MinConfidence (0-100)
  *
- * Event: { bucket, key, metadata: ImageMetadata, duplicate?: DuplicateSource | null } (extra PhotoRef
- * fields are ignored). Returns: LabelsResult. A photo with a `duplicate` (a READY photo with the same
- * bytes, found by StoreImageMetadata) gets that photo's labels and `duplicateOf`, without a
- * Rekognition call. Photos under Rekognition's 80 px minimum are read from S3 and sent enlarged.
+ * Event: { bucket, key, metadata: ImageMetadata, rendition: Rendition | null, duplicate?:
+ * DuplicateSource | null } (extra PhotoRef fields are ignored). Returns: LabelsResult. A photo with a
+ * `duplicate` (a READY photo with the same bytes, found by StoreImageMetadata) gets that photo's
+ * labels and `duplicateOf`, without a Rekognition call. Photos under Rekognition's 80 px minimum are
+ * read from S3 and sent enlarged; photos out of its reach go as their display rendition.
  * Throws Rekognition's throttling and service errors with their SDK names, for the state machine to
  * retry (throttling also counts as the RekognitionThrottled metric); ObjectNotFound when a small photo's object is gone.
  */
@@ -18,7 +19,7 @@ import { rekognitionClient, s3Client } from '../shared/clients';
 import { requireIntEnv, requireNumberEnv } from '../shared/env';
 import type { LabelsResult } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
-import { imageMetadata, isObject, objectRef } from '../shared/validate';
+import { imageMetadata, isObject, objectRef, renditionOf } from '../shared/validate';
 import { detectLabels, duplicateSource, isRekognitionThrottling, labelsOfDuplicate } from './detect-labels';
 
 const settings = {
@@ -37,9 +38,10 @@ export const handler = withPowertools(async (event: unknown): Promise<LabelsResu
     metrics.addMetric('LabelsReused', MetricUnit.Count, 1);
     return boundedResult(labelsOfDuplicate(duplicate), 'DetectLabels');
   }
+  const rendition = renditionOf(event);
   let result: LabelsResult;
   try {
-    result = await detectLabels(rekognition, s3, { ...object, metadata }, settings);
+    result = await detectLabels(rekognition, s3, { ...object, metadata, rendition }, settings);
   } catch (error) {
     // Published on the way out too (logMetrics flushes on errors): the throttling alarm counts these.
     if (isRekognitionThrottling(error)) metrics.addMetric('RekognitionThrottled', MetricUnit.Count, 1);

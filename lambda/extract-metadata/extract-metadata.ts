@@ -101,13 +101,23 @@ export async function extractMetadata(
     image.orientation && image.orientation >= 1 && image.orientation <= 8 ? image.orientation : null;
   const swapped = orientation !== null && orientation >= 5;
   return {
-    format: image.format ?? null,
+    format: formatName(image),
     width: (swapped ? image.height : image.width) ?? null,
     height: (swapped ? image.width : image.height) ?? null,
     orientation,
     sizeBytes: head.totalSize,
     ...(await readExif(head.bytes, object, log)),
   };
+}
+
+/**
+ * The pipeline's name for an image's format: sharp's, except that AV1-coded HEIF is 'avif' (sharp and
+ * libheif call the container of both HEIC and AVIF 'heif'), so `supportedFormats` can accept one
+ * without the other, and HEIC keeps 'heif'.
+ */
+export function formatName(header: Pick<Metadata, 'format' | 'compression'>): string | null {
+  if (header.format === 'heif' && header.compression === 'av1') return 'avif';
+  return header.format ?? null;
 }
 
 type ExifFields = Pick<ImageMetadata, 'capturedAt' | 'make' | 'model' | 'gps'>;
@@ -120,7 +130,9 @@ function emptyMetadata(sizeBytes: number): ImageMetadata {
 
 async function readImageHeader(bytes: Buffer): Promise<Metadata | undefined> {
   try {
-    return await sharp(bytes).metadata();
+    // No pixel limit for a header (nothing is decoded): a bomb gets its real size recorded, and the
+    // steps that decode refuse it as too large, instead of it passing for "not an image".
+    return await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch {
     return undefined;
   }

@@ -1,15 +1,12 @@
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import sharp, { type Metadata } from 'sharp';
 import { CorruptImage, errorReason, ImageTooLarge, ObjectNotFound } from '../shared/errors';
-import { isTombstone, type PhotoRef, type ThumbnailResult, thumbnailKey } from '../shared/model';
-import { getPhotoObject } from '../shared/photo-object';
+import type { PhotoRef, Rendition, ThumbnailResult } from '../shared/model';
+import { thumbnailKey } from '../shared/model';
+import { downloadObject } from '../shared/photo-object';
+import { type PhotoRecords, photoDeleted } from '../shared/photo-records';
 
-/** The ImageMetadata table, read once after the thumbnail is written: is the photo still there? */
-export interface PhotoRecords {
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly tableName: string;
-}
+export type { PhotoRecords } from '../shared/photo-records';
 
 export interface ThumbnailSettings {
   /** Key prefix of thumbnails, ending in '/'. */
@@ -45,11 +42,20 @@ const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
  */
 export async function generateThumbnail(
   s3: S3Client,
-  photo: PhotoRef,
+  photo: PhotoRef & { readonly rendition?: Rendition | null },
   settings: ThumbnailSettings,
   records: PhotoRecords,
 ): Promise<ThumbnailResult> {
-  const original = await download(s3, photo, settings.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES);
+  // A photo with a display rendition (HEIC, TIFF, AVIF, WebP, very large) is thumbnailed from it: the
+  // rendition is upright, at most a few MB, and already decoded once from a format sharp may not
+  // decode at all (HEVC-coded HEIC); the original is read only when it serves as it is.
+  const source = photo.rendition ? { bucket: photo.bucket, key: photo.rendition.key } : photo;
+  const original = await downloadObject(
+    s3,
+    source,
+    settings.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
+    'for thumbnails',
+  );
   const thumbnail = await renderThumbnail(original, settings);
   const key = thumbnailKey(photo.owner, photo.photoId, thumbnail.format, settings.prefix);
   await s3.send(
@@ -128,33 +134,4 @@ function tooLarge(width: number, height: number, maxPixels: number): ImageTooLar
 
 function megapixels(pixels: number): string {
   return (pixels / 1_000_000).toFixed(1).replace(/\.0$/, '');
-}
-
-async function download(s3: S3Client, photo: PhotoRef, maxBytes: number): Promise<Uint8Array> {
-  const response = await getPhotoObject(s3, photo);
-  if (response.ContentLength !== undefined && response.ContentLength > maxBytes) {
-    // Not read at all: the body stream is dropped unconsumed.
-    const size = (response.ContentLength / 1024 / 1024).toFixed(1);
-    throw new ImageTooLarge(
-      `The file is ${size} MB, over the ${maxBytes / 1024 / 1024} MB limit for thumbnails.`,
-    );
-  }
-  if (!response.Body) {
-    throw new CorruptImage(`The photo s3://${photo.bucket}/${photo.key} has no content.`);
-  }
-  return response.Body.transformToByteArray();
-}
-
-/** Whether the photo's record is gone or a tombstone (a consistent read: it must see a delete that just happened). */
-async function photoDeleted(records: PhotoRecords, photo: PhotoRef): Promise<boolean> {
-  const { Item } = await records.dynamo.send(
-    new GetCommand({
-      TableName: records.tableName,
-      Key: { owner: photo.owner, photoId: photo.photoId },
-      ConsistentRead: true,
-      ProjectionExpression: '#status',
-      ExpressionAttributeNames: { '#status': 'status' },
-    }),
-  );
-  return !Item || isTombstone(Item);
 }

@@ -8,7 +8,8 @@
  *   MAX_IMAGE_PIXELS      largest width × height decoded
  *   TABLE_NAME            the ImageMetadata table (read after writing: was the photo deleted meanwhile?)
  *
- * Event: PhotoRef { bucket, key, owner, photoId }. Returns: ThumbnailResult, written to
+ * Event: PhotoRef { bucket, key, owner, photoId } and rendition (GenerateRendition's, or null): a photo
+ * with a rendition is thumbnailed from it. Returns: ThumbnailResult, written to
  * `<THUMBNAIL_PREFIX><owner>/<photoId>.<jpg|png>`. Throws ImageTooLarge, CorruptImage, ObjectNotFound
  * (also when the photo was deleted while its thumbnail was made: the thumbnail is removed first).
  */
@@ -19,7 +20,7 @@ import { requireEnv, requireIntEnv } from '../shared/env';
 import { ConfigurationError } from '../shared/errors';
 import type { ThumbnailResult } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
-import { photoRef } from '../shared/validate';
+import { photoRef, renditionOf } from '../shared/validate';
 import { generateThumbnail } from './generate-thumbnail';
 
 const settings = {
@@ -38,7 +39,12 @@ const records = { dynamo: dynamoDocumentClient(), tableName: requireEnv('TABLE_N
 
 export const handler = withPowertools(async (event: unknown): Promise<ThumbnailResult> => {
   const photo = photoRef(event);
-  const thumbnail = await generateThumbnail(s3, photo, settings, records);
+  const thumbnail = await generateThumbnail(
+    s3,
+    { ...photo, rendition: renditionOf(event) },
+    settings,
+    records,
+  );
   logger.info('Thumbnail written', { key: photo.key, thumbnail });
   metrics.addMetric('ThumbnailsGenerated', MetricUnit.Count, 1);
   return boundedResult(thumbnail, 'GenerateThumbnail');

@@ -43,7 +43,8 @@ const MAX_HISTORY_PAGES = 25;
 
 /**
  * GET /photos/{photoId}: the caller's photo with its execution's status and duration, short-lived
- * URLs of the original (served as a download, see original-download.ts) and the thumbnail, and its
+ * URLs of the original (served as a download, see original-download.ts), the thumbnail and the display
+ * rendition (when the photo has one), and its
  * path through the state machine.
  */
 export async function getPhoto(event: ApiEvent, deps: GetPhotoDeps): Promise<ApiResponse> {
@@ -52,17 +53,18 @@ export async function getPhoto(event: ApiEvent, deps: GetPhotoDeps): Promise<Api
     const photoId = photoIdParam(event);
     const record = await findOwnPhoto(deps.dynamo, deps.tableName, owner, photoId);
     const executionArn = standardExecutionArn(record.executionId);
-    const [execution, timeline, thumbnail, original] = await Promise.all([
+    const [execution, timeline, thumbnail, rendition, original] = await Promise.all([
       executionArn ? describeExecution(deps.sfn, executionArn) : undefined,
       executionArn ? executionHistory(deps.sfn, executionArn) : [],
       record.thumbnail?.key ? presignedGet(deps.s3, deps.bucket, record.thumbnail.key) : null,
+      record.rendition?.key ? presignedGet(deps.s3, deps.bucket, record.rendition.key) : null,
       // A download with a content type from the sniffed format: an SVG or HTML upload never renders as a page.
       presignedGet(deps.s3, deps.bucket, record.originalKey, originalDownload(record)),
     ]);
     const steps = timelineFrom(timeline);
     const detail: PhotoDetail = {
       ...toPhotoView(record, execution),
-      urls: { thumbnail, original },
+      urls: { thumbnail, rendition, original },
       timeline: steps,
       cost: costReceipt(record.status, steps, record.rekognitionCalls ?? 0, deps.costModel),
     };

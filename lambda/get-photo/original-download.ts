@@ -15,7 +15,7 @@ const RASTER_FORMATS: Readonly<Record<string, { readonly type: string; readonly 
   gif: { type: 'image/gif', extension: 'gif' },
   tiff: { type: 'image/tiff', extension: 'tif' },
   avif: { type: 'image/avif', extension: 'avif' },
-  // sharp names HEIC and AVIF both "heif" (the container); image/heif covers either.
+  // HEIC/HEIF; an AV1-coded HEIF is recorded as 'avif' (extract-metadata's formatName).
   heif: { type: 'image/heif', extension: 'heif' },
   jp2: { type: 'image/jp2', extension: 'jp2' },
   jxl: { type: 'image/jxl', extension: 'jxl' },

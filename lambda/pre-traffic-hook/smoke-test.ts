@@ -19,6 +19,7 @@ export const SMOKE_TESTS = [
   'record-photo',
   'detect-labels',
   'generate-thumbnail',
+  'generate-rendition',
   'reconcile-photo',
 ] as const;
 export type SmokeTestName = (typeof SMOKE_TESTS)[number];
@@ -116,6 +117,26 @@ export function planSmokeTest(name: SmokeTestName, bucket: string, runId: string
             return undefined;
           }
           return `expected ObjectNotFound after the thumbnail was written and removed, got ${show(result)}`;
+        },
+      };
+    case 'generate-rendition':
+      // The smoke photo said to be a TIFF, which always gets a rendition: the function decodes it (by
+      // its content), writes the rendition, reads the record and, finding none, takes the rendition
+      // back as for a photo deleted meanwhile. (libheif's own path needs an HEVC-coded photo; the
+      // bundle that carries it is the one loaded here.)
+      return {
+        needsPhoto: true,
+        event: { ...photo, metadata: { ...smokeMetadata(), format: 'tiff' } },
+        check: (result) => {
+          const error = result.payload as { errorType?: unknown; errorMessage?: unknown } | null;
+          if (
+            result.functionError &&
+            error?.errorType === 'ObjectNotFound' &&
+            String(error.errorMessage).includes('its display rendition was removed')
+          ) {
+            return undefined;
+          }
+          return `expected ObjectNotFound after the rendition was written and removed, got ${show(result)}`;
         },
       };
     case 'record-photo':

@@ -13,7 +13,7 @@ import {
   type ThumbnailResult,
 } from '../shared/model';
 import type { Log } from '../shared/powertools';
-import { describe, imageMetadata, isObject, photoRef, stringField } from '../shared/validate';
+import { describe, imageMetadata, isObject, photoRef, renditionOf, stringField } from '../shared/validate';
 
 export interface RecordDeps {
   readonly dynamo: DynamoDBDocumentClient;
@@ -227,6 +227,7 @@ export function parseRecordRequest(event: unknown): RecordRequest {
         action: 'ready',
         ...base,
         results: [labels as unknown as LabelsResult, thumbnail as unknown as ThumbnailResult],
+        ...(body.rendition === undefined ? {} : { rendition: renditionOf(body) }),
       };
     }
     case 'failed': {
@@ -258,6 +259,7 @@ function fieldsFor(request: RecordRequest, pipelineVersion: string): Record<stri
         labels: labels.labels,
         tags: [...new Set(labels.labels.map((label) => label.name.toLowerCase()))],
         thumbnail,
+        rendition: request.rendition ?? null,
         reason: labels.reason ?? null,
         duplicateOf: typeof labels.duplicateOf === 'string' ? labels.duplicateOf : null,
         rekognitionCalls: typeof labels.rekognitionCalls === 'number' ? labels.rekognitionCalls : 0,

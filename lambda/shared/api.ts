@@ -141,6 +141,8 @@ export interface PhotoDetail extends PhotoView {
   urls: {
     /** Short-lived (5 minutes) presigned GETs; null when the object does not exist. */
     thumbnail: string | null;
+    /** The display rendition, when the photo has one (see PhotoView.rendition): what a browser shows. */
+    rendition: string | null;
     original: string;
   };
   timeline: TimelineStep[];

@@ -27,6 +27,23 @@ export function thumbnailKey(
 ): string {
   return `${prefix}${owner}/${photoId}.${format === 'png' ? 'png' : 'jpg'}`;
 }
+/**
+ * Display renditions (a browser- and Rekognition-ready copy of a photo whose original is not one:
+ * HEIC, TIFF, AVIF, WebP, too big) are written here, beside the thumbnails and outside INCOMING_PREFIX.
+ */
+export const RENDITION_PREFIX = 'Renditions/';
+/**
+ * The key of a photo's display rendition, `<prefix><owner>/<photoId>.<jpg|png>`. generate-rendition
+ * writes it; delete-photo derives both possible keys, as it does for thumbnails.
+ */
+export function renditionKey(
+  owner: string,
+  photoId: string,
+  format: 'jpeg' | 'png',
+  prefix: string = RENDITION_PREFIX,
+): string {
+  return `${prefix}${owner}/${photoId}.${format === 'png' ? 'png' : 'jpg'}`;
+}
 /** Owner recorded for objects uploaded straight under `Incoming/` rather than `Incoming/<owner>/`. */
 export const DEFAULT_OWNER = 'shared';
 
@@ -120,6 +137,22 @@ export interface ThumbnailResult {
   readonly sizeBytes: number;
 }
 
+/** A display rendition: upright, metadata-free JPEG (PNG with transparency) that fits the rendition box. */
+export interface Rendition {
+  readonly key: string;
+  readonly width: number;
+  readonly height: number;
+  readonly format: 'jpeg' | 'png';
+  readonly sizeBytes: number;
+  /** Why the original needed one, for people ("TIFF: browsers cannot show it and Rekognition cannot read it"). */
+  readonly reason: string;
+}
+
+/** What GenerateRendition returns: the rendition, or null when the original serves as it is. */
+export interface RenditionResult {
+  readonly rendition: Rendition | null;
+}
+
 /** The error object a Step Functions Catch puts at its ResultPath. */
 export interface StepError {
   readonly Error: string;
@@ -148,6 +181,8 @@ export type RecordRequest =
       readonly executionId: string;
       /** The Parallel state's output: [DetectLabels result, GenerateThumbnail result]. */
       readonly results: [LabelsResult, ThumbnailResult];
+      /** GenerateRendition's rendition; null (or absent, from executions started before renditions) when none. */
+      readonly rendition?: Rendition | null;
     }
   | {
       readonly action: 'failed';
@@ -179,6 +214,8 @@ export interface PhotoRecord {
   /** Lower-case label names, for filtering by label. */
   readonly tags: string[];
   readonly thumbnail: ThumbnailResult | null;
+  /** The display rendition, when the original needed one (absent on records written before renditions). */
+  readonly rendition?: Rendition | null;
   /**
    * The uploaded object's S3 ETag as the upload event carried it (the MD5 of the bytes for a
    * single-part upload, which presigned POSTs are); null or absent when the event had none.

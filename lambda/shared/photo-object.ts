@@ -1,5 +1,5 @@
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { errorName, ObjectNotFound } from './errors';
+import { CorruptImage, errorName, ImageTooLarge, ObjectNotFound } from './errors';
 
 /**
  * GetObject on a photo the pipeline is processing (optionally a byte range). A missing object means
@@ -22,4 +22,28 @@ export async function getPhotoObject(
     }
     throw error;
   }
+}
+
+/**
+ * The whole object, or ImageTooLarge (without reading the body) when S3 says it is over `maxBytes`;
+ * `purpose` ends the sentence ("for thumbnails").
+ */
+export async function downloadObject(
+  s3: S3Client,
+  photo: { readonly bucket: string; readonly key: string },
+  maxBytes: number,
+  purpose: string,
+): Promise<Uint8Array> {
+  const response = await getPhotoObject(s3, photo);
+  if (response.ContentLength !== undefined && response.ContentLength > maxBytes) {
+    // Not read at all: the body stream is dropped unconsumed.
+    const size = (response.ContentLength / 1024 / 1024).toFixed(1);
+    throw new ImageTooLarge(
+      `The file is ${size} MB, over the ${maxBytes / 1024 / 1024} MB limit ${purpose}.`,
+    );
+  }
+  if (!response.Body) {
+    throw new CorruptImage(`The photo s3://${photo.bucket}/${photo.key} has no content.`);
+  }
+  return response.Body.transformToByteArray();
 }

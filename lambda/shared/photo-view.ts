@@ -19,6 +19,8 @@ export interface PhotoView {
   };
   labels: { name: string; confidence: number }[];
   thumbnail: { key: string; width: number; height: number; format: string } | null;
+  /** The display rendition (upright JPEG or PNG, no metadata) of a photo whose original a browser or Rekognition cannot take. */
+  rendition: { key: string; width: number; height: number; format: string; reason: string } | null;
   execution: { name: string; status: string | null; durationMs: number | null };
   uploadedAt: string;
   /** The photo whose labels this byte-identical copy reuses (no Rekognition call); null when not a copy. */
@@ -77,6 +79,15 @@ export function toPhotoView(record: PhotoRecord, execution?: ExecutionSummary): 
           width: record.thumbnail.width,
           height: record.thumbnail.height,
           format: record.thumbnail.format,
+        }
+      : null,
+    rendition: record.rendition
+      ? {
+          key: record.rendition.key,
+          width: record.rendition.width,
+          height: record.rendition.height,
+          format: record.rendition.format,
+          reason: record.rendition.reason,
         }
       : null,
     execution: {

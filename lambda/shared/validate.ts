@@ -1,5 +1,5 @@
 import { InvalidInput } from './errors';
-import type { ImageMetadata, PhotoRef } from './model';
+import type { ImageMetadata, PhotoRef, Rendition } from './model';
 
 /** A non-empty string field of an event, or InvalidInput naming the field and the step's expected shape. */
 export function stringField(event: unknown, field: string, expected: string): string {
@@ -41,6 +41,29 @@ export function imageMetadata(value: unknown, where: string): ImageMetadata {
     );
   }
   return value as unknown as ImageMetadata;
+}
+
+/**
+ * A step's `rendition` field (GenerateRendition's result): the rendition, or null when the photo has
+ * none. Absent counts as null: executions started before renditions existed pass none.
+ */
+export function renditionOf(event: unknown): Rendition | null {
+  const value = isObject(event) ? event.rendition : undefined;
+  if (value === undefined || value === null) return null;
+  const ok =
+    isObject(value) &&
+    typeof value.key === 'string' &&
+    value.key !== '' &&
+    typeof value.width === 'number' &&
+    typeof value.height === 'number' &&
+    (value.format === 'jpeg' || value.format === 'png') &&
+    typeof value.sizeBytes === 'number';
+  if (!ok) {
+    throw new InvalidInput(
+      `The event's rendition must be null or a Rendition { key, width, height, format, sizeBytes, reason }, got ${describe(value)}.`,
+    );
+  }
+  return value as unknown as Rendition;
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -21,7 +21,7 @@ let cloud: LocalCloud;
 let browser: Browser;
 let page: Page;
 let stateDir: string;
-let files: { photo: string; rotated: string; tiff: string };
+let files: { photo: string; rotated: string; heic: string; notImage: string };
 
 beforeAll(async () => {
   assertChromium();
@@ -35,7 +35,9 @@ beforeAll(async () => {
   files = {
     photo: fixturePath('photos/astronaut.png'),
     rotated: join(stateDir, 'coffee-rotated.jpg'),
-    tiff: fixturePath('unsupported/arbitro.tiff'),
+    // An iPhone's HEIC (HEVC, which browsers other than Safari cannot show), and a CSV named .heic.
+    heic: fixturePath('formats/iphone-13-pro-max.heic'),
+    notImage: fixturePath('not-images/spreadsheet-named.heic'),
   };
   // A landscape photo stored sideways with EXIF orientation 6, as phones write them: it displays (and
   // must be thumbnailed) upright, 600x400.
@@ -64,7 +66,7 @@ afterAll(async () => {
 });
 
 describe('the web app', () => {
-  it('uploads three photos and shows what became of each', async () => {
+  it('uploads four files and shows what became of each', async () => {
     const app = await page.goto(cloud.endpoints.web!);
     // The deployed app's Content-Security-Policy, with the local origins: everything below runs under it
     // (a violation is a console error, and the last test requires none).
@@ -74,12 +76,14 @@ describe('the web app', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     await expect(page.getByTestId('current-user').textContent()).resolves.toContain('local-user');
 
-    await page.getByTestId('file-input').setInputFiles([files.photo, files.rotated, files.tiff]);
+    await page
+      .getByTestId('file-input')
+      .setInputFiles([files.photo, files.rotated, files.heic, files.notImage]);
 
-    await expect.poll(() => page.getByTestId('upload-row').count(), { timeout: 30_000 }).toBe(3);
+    await expect.poll(() => page.getByTestId('upload-row').count(), { timeout: 30_000 }).toBe(4);
     const cards = page.getByTestId('photo-card');
-    await expect.poll(() => cards.count(), { timeout: 60_000 }).toBe(3);
-    // Two READY and the TIFF REJECTED, shown without reloading the page.
+    await expect.poll(() => cards.count(), { timeout: 60_000 }).toBe(4);
+    // Three READY (the HEIC too) and the CSV named .heic REJECTED, shown without reloading the page.
     await expect
       .poll(
         async () =>
@@ -89,30 +93,32 @@ describe('the web app', () => {
           interval: 500,
         },
       )
-      .toEqual(['ready', 'ready', 'rejected']);
+      .toEqual(['ready', 'ready', 'ready', 'rejected']);
 
     const rejected = page.locator('[data-testid=photo-card][data-status=rejected]');
-    await expect(rejected.getByTestId('photo-reason').textContent()).resolves.toMatch(/TIFF/);
+    await expect(rejected.getByTestId('photo-reason').textContent()).resolves.toMatch(/Not an image/);
 
-    // Thumbnails are upright: the EXIF-rotated coffee photo displays wider than tall.
+    // Thumbnails are upright: the EXIF-rotated coffee photo displays wider than tall, the iPhone's
+    // HEIC (irot applied once, its EXIF Orientation 6 not again) taller than wide.
     await expect
       .poll(
         () => page.locator('[data-testid=photo-card][data-status=ready][data-thumbnail=loaded]').count(),
         { timeout: 30_000 },
       )
-      .toBe(2);
+      .toBe(3);
     const thumbnailShapes = await page
       .locator('[data-testid=photo-card][data-status=ready] img')
       .evaluateAll((images) =>
         (images as HTMLImageElement[]).map((img) => ({ w: img.naturalWidth, h: img.naturalHeight })),
       );
-    expect(thumbnailShapes).toHaveLength(2);
+    expect(thumbnailShapes).toHaveLength(3);
     expect(thumbnailShapes).toContainEqual({ w: 250, h: 167 });
     expect(thumbnailShapes).toContainEqual({ w: 250, h: 250 });
+    expect(thumbnailShapes).toContainEqual({ w: 188, h: 250 });
 
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, 'gallery.png'), fullPage: true });
-  });
+  }, 180_000);
 
   it('opens a photo view with labels, EXIF and the path through the state machine', async () => {
     const ready = await page.locator('[data-testid=photo-card][data-status=ready]').all();
@@ -154,6 +160,7 @@ describe('the web app', () => {
       'ExtractImageMetadata',
       'ImageTypeCheck',
       'StoreImageMetadata',
+      'GenerateRendition',
       'DetectLabels',
       'GenerateThumbnail',
       'RecordReady',
@@ -165,6 +172,53 @@ describe('the web app', () => {
     await expect(page.getByTestId('timeline').locator('tbody tr').count()).resolves.toBeGreaterThanOrEqual(7);
 
     await page.screenshot({ path: join(SCREENSHOTS, 'photo-view.png'), fullPage: true });
+  });
+
+  it("opens a HEIC photo's view: its upright display rendition, its EXIF and GenerateRendition", async () => {
+    await page.goBack();
+    // The HEIC: the card whose thumbnail is portrait.
+    let opened = false;
+    for (const candidate of await page.locator('[data-testid=photo-card][data-status=ready]').all()) {
+      const { w, h } = await candidate.locator('img').evaluate((img) => ({
+        w: (img as HTMLImageElement).naturalWidth,
+        h: (img as HTMLImageElement).naturalHeight,
+      }));
+      if (h > w) {
+        await candidate.click();
+        opened = true;
+        break;
+      }
+    }
+    expect(opened).toBe(true);
+
+    const view = page.getByTestId('photo-view');
+    await expect.poll(() => view.getAttribute('data-status'), { timeout: 30_000 }).toBe('ready');
+    const shown = view.locator('figure img[data-source=rendition]');
+    await expect
+      .poll(
+        () =>
+          shown.evaluate((img) => ({
+            w: (img as HTMLImageElement).naturalWidth,
+            h: (img as HTMLImageElement).naturalHeight,
+          })),
+        { timeout: 30_000 },
+      )
+      .toEqual({ w: 1536, h: 2048 });
+    expect(new URL((await shown.getAttribute('src')) ?? '').pathname).toMatch(/^\/[^/]+\/Renditions\//);
+    await expect(page.getByTestId('rendition-caption').textContent()).resolves.toMatch(
+      /Display copy, 1536 × 2048 px JPEG.*HEIF\/HEIC: most browsers cannot show it/,
+    );
+    const exif = await page.getByTestId('photo-exif').textContent();
+    expect(exif).toMatch(/iPhone 13 Pro Max/);
+    expect(exif).toMatch(/3024\s*[×x]\s*4032/);
+    expect(exif).toMatch(/HEIF/);
+    await expect(
+      page
+        .getByTestId('state-machine')
+        .locator('[data-state=GenerateRendition]')
+        .getAttribute('data-outcome'),
+    ).resolves.toBe('succeeded');
+    await page.screenshot({ path: join(SCREENSHOTS, 'photo-view-heic.png'), fullPage: true });
   });
 
   it('shows where a rejected photo stopped', async () => {
@@ -187,7 +241,7 @@ describe('the web app', () => {
     // The pointer off the cards: a hover shadow must not pass for a focus ring.
     await page.mouse.move(0, 0);
     const cards = page.getByTestId('photo-card');
-    await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(3);
+    await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(4);
 
     // Tab reaches "Choose photos…", which shows where the focus is.
     const choose = page.getByRole('button', { name: /Choose photos/ });
@@ -238,13 +292,13 @@ describe('the web app', () => {
     try {
       await phone.goto(cloud.endpoints.web!);
       const cards = phone.getByTestId('photo-card');
-      await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(3);
+      await expect.poll(() => cards.count(), { timeout: 30_000 }).toBe(4);
       await expect
         .poll(
           () => phone.locator('[data-testid=photo-card][data-status=ready][data-thumbnail=loaded]').count(),
           { timeout: 30_000 },
         )
-        .toBe(2);
+        .toBe(3);
 
       // Two columns: the first two cards side by side, the third on the next row.
       const boxes = await cards.evaluateAll((els) =>
@@ -283,7 +337,7 @@ describe('the web app', () => {
   it('deletes a photo', async () => {
     await page.getByTestId('delete-photo').click();
     await page.getByTestId('confirm-delete').click();
-    await expect.poll(() => page.getByTestId('photo-card').count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('photo-card').count(), { timeout: 30_000 }).toBe(3);
     expect((globalThis as { pageErrors?: string[] }).pageErrors).toEqual([]);
   });
 });

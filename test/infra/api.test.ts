@@ -332,7 +332,7 @@ describe('API functions', () => {
     ]);
   });
 
-  it("lets GetPhoto get one item, read both prefixes and read ImageProc's executions", () => {
+  it("lets GetPhoto get one item, read the original, thumbnail and rendition prefixes and read ImageProc's executions", () => {
     const statements = statementsOf(template, FUNCTIONS.getPhoto);
     const stateMachine = logicalId(template, 'AWS::StepFunctions::StateMachine', 'ProcessingImageProc');
     expect(withActionsLike(statements, /^dynamodb:/)).toEqual([
@@ -342,7 +342,7 @@ describe('API functions', () => {
       {
         Effect: 'Allow',
         Action: 's3:GetObject',
-        Resource: [objectsUnder('Incoming/'), objectsUnder('Thumbnails/')],
+        Resource: [objectsUnder('Incoming/'), objectsUnder('Renditions/'), objectsUnder('Thumbnails/')],
       },
     ]);
     const [states] = withActionsLike(statements, /^states:/);
@@ -351,7 +351,7 @@ describe('API functions', () => {
     expect(JSON.stringify(states.Resource)).toContain(`"Ref":"${stateMachine}"`);
   });
 
-  it('lets DeletePhoto get, put (a tombstone replaces the record) and delete items (its content index item), and delete objects under both prefixes only', () => {
+  it('lets DeletePhoto get, put (a tombstone replaces the record) and delete items (its content index item), and delete objects under the original, thumbnail and rendition prefixes only', () => {
     const statements = statementsOf(template, FUNCTIONS.deletePhoto);
     expect(withActionsLike(statements, /^dynamodb:/)).toEqual([
       {
@@ -364,7 +364,7 @@ describe('API functions', () => {
       {
         Effect: 'Allow',
         Action: 's3:DeleteObject',
-        Resource: [objectsUnder('Incoming/'), objectsUnder('Thumbnails/')],
+        Resource: [objectsUnder('Incoming/'), objectsUnder('Renditions/'), objectsUnder('Thumbnails/')],
       },
     ]);
   });

@@ -16,6 +16,16 @@ describe('resolveConfig', () => {
     expect(config.functions.extractMetadata).toEqual(DEFAULT_CONFIG.functions.extractMetadata);
   });
 
+  it('accepts the formats phones and browsers produce by default, and not GIF', () => {
+    expect(resolveConfig().supportedFormats).toEqual(['jpeg', 'png', 'heif', 'avif', 'webp', 'tiff']);
+  });
+
+  it.each([128, 20_000, 1024.5])('fails when rendition.maxSide is %s', (maxSide) => {
+    expect(() => resolveConfig({ rendition: { maxSide } })).toThrow(
+      `rendition.maxSide must be a whole number of pixels from 256 to 10000 (Rekognition's largest side), got ${maxSide}`,
+    );
+  });
+
   it('replaces lists rather than merging them', () => {
     expect(resolveConfig({ supportedFormats: ['webp'] }).supportedFormats).toEqual(['webp']);
   });

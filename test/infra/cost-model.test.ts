@@ -9,6 +9,7 @@ const FUNCTION_IDS = {
   recordPhoto: 'ProcessingRecordPhotoFunction',
   detectLabels: 'ProcessingDetectLabelsFunction',
   generateThumbnail: 'ProcessingGenerateThumbnailFunction',
+  generateRendition: 'ProcessingGenerateRenditionFunction',
 } as const;
 
 describe('cost model', () => {

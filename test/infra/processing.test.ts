@@ -13,6 +13,7 @@ const FUNCTIONS = {
   recordPhoto: 'ProcessingRecordPhotoFunction',
   detectLabels: 'ProcessingDetectLabelsFunction',
   generateThumbnail: 'ProcessingGenerateThumbnailFunction',
+  generateRendition: 'ProcessingGenerateRenditionFunction',
 } as const;
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
@@ -100,8 +101,8 @@ describe('functions', () => {
     const groups = Object.entries(
       synthTemplate({ logRetentionDays: 90 }).findResources('AWS::Logs::LogGroup'),
     );
-    // Eleven functions, six PreTraffic hooks, the state machine, the API access log, the site deployment.
-    expect(groups.length).toBe(20);
+    // Twelve functions, seven PreTraffic hooks, the state machine, the API access log, the site deployment.
+    expect(groups.length).toBe(22);
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(90);
   });
 
@@ -147,8 +148,9 @@ describe('functions', () => {
     expect(base).toMatch(/^r\d+-[0-9a-f]{12}$/);
     expect(versionOf({ labels: { minConfidence: 80 } })).not.toBe(base);
     expect(versionOf({ thumbnail: { maxWidth: 320 } })).not.toBe(base);
-    expect(versionOf({ supportedFormats: ['jpeg', 'png', 'webp'] })).not.toBe(base);
-    expect(versionOf({ supportedFormats: ['png', 'jpeg'] })).toBe(base);
+    expect(versionOf({ rendition: { maxSide: 1024 } })).not.toBe(base);
+    expect(versionOf({ supportedFormats: ['jpeg', 'png'] })).not.toBe(base);
+    expect(versionOf({ supportedFormats: [...resolveConfig().supportedFormats].reverse() })).toBe(base);
     expect(versionOf({ functions: { generateThumbnail: { memoryMb: 2048 } } })).toBe(base);
   });
 
@@ -158,18 +160,29 @@ describe('functions', () => {
     const functions = buildApp(app, resolveConfig())
       .node.findAll()
       .filter((construct): construct is PipelineFunction => construct instanceof PipelineFunction);
+    // A handler imports sharp when one of its files, or a module they import (lambda/shared/…), does.
+    const importsSharpFrom = (file: URL, seen = new Set<string>()): boolean => {
+      if (seen.has(file.href)) return false;
+      seen.add(file.href);
+      const source = readFileSync(file, 'utf8');
+      if (/from 'sharp'/.test(source)) return true;
+      return [...source.matchAll(/from '(\.\.?\/[^']+)'/g)].some(([, path]) =>
+        importsSharpFrom(new URL(`${path}.ts`, file), seen),
+      );
+    };
     const importsSharp = (folder: string) =>
       readdirSync(new URL(`../../lambda/${folder}/`, import.meta.url))
         .filter((file) => file.endsWith('.ts'))
-        .some((file) =>
-          /from 'sharp'/.test(
-            readFileSync(new URL(`../../lambda/${folder}/${file}`, import.meta.url), 'utf8'),
-          ),
-        );
+        .some((file) => importsSharpFrom(new URL(`../../lambda/${folder}/${file}`, import.meta.url)));
 
     // Assess
     const withSharp = functions.filter((fn) => importsSharp(fn.handlerFolder)).map((fn) => fn.handlerFolder);
-    expect(withSharp.sort()).toEqual(['detect-labels', 'extract-metadata', 'generate-thumbnail']);
+    expect(withSharp.sort()).toEqual([
+      'detect-labels',
+      'extract-metadata',
+      'generate-rendition',
+      'generate-thumbnail',
+    ]);
     for (const fn of functions) {
       expect(fn.nodeModules, fn.handlerFolder).toEqual(importsSharp(fn.handlerFolder) ? ['sharp'] : []);
     }
@@ -205,11 +218,48 @@ describe('least privilege', () => {
     expect(s3Statements(FUNCTIONS.extractMetadata)).toEqual([readIncomingAndSmokeTests]);
   });
 
-  it('lets GenerateThumbnail read Incoming/ and write (and take back) only Thumbnails/', () => {
+  it('lets GenerateThumbnail read Incoming/ and Renditions/ and write (and take back) only Thumbnails/', () => {
     expect(s3Statements(FUNCTIONS.generateThumbnail)).toEqual([
-      readIncomingAndSmokeTests,
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [objectsUnder('Incoming/'), objectsUnder('Renditions/'), objectsUnder('SmokeTests/')],
+      },
       { Effect: 'Allow', Action: ['s3:DeleteObject', 's3:PutObject'], Resource: objectsUnder('Thumbnails/') },
     ]);
+  });
+
+  it('lets GenerateRendition read Incoming/ and write (and take back) only Renditions/', () => {
+    expect(s3Statements(FUNCTIONS.generateRendition)).toEqual([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: objectsUnder('Incoming/') },
+      { Effect: 'Allow', Action: ['s3:DeleteObject', 's3:PutObject'], Resource: objectsUnder('Renditions/') },
+    ]);
+  });
+
+  it('lets GenerateRendition only get items of the metadata table (was the photo deleted meanwhile?)', () => {
+    const statements = statementsOf(template, FUNCTIONS.generateRendition).filter((s) =>
+      actionsOf([s]).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(statements).toEqual([{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: tableArn }]);
+  });
+
+  it('gives GenerateRendition the memory a 50 MP decode needs, the rendition box and the pixel limit', () => {
+    const fn =
+      template.findResources('AWS::Lambda::Function')[
+        logicalId(template, 'AWS::Lambda::Function', FUNCTIONS.generateRendition)
+      ];
+    expect(fn.Properties).toMatchObject({
+      MemorySize: resolveConfig().functions.generateRendition.memoryMb,
+      Timeout: resolveConfig().functions.generateRendition.timeoutSeconds,
+      Environment: {
+        Variables: expect.objectContaining({
+          RENDITION_PREFIX: 'Renditions/',
+          RENDITION_MAX_SIDE: '2048',
+          MAX_IMAGE_PIXELS: '50000000',
+        }),
+      },
+    });
+    expect(fn.Properties.MemorySize).toBeGreaterThanOrEqual(1769); // a full vCPU: libheif decodes on one thread
   });
 
   it('lets GenerateThumbnail only get items of the metadata table (was the photo deleted meanwhile?)', () => {
@@ -219,9 +269,15 @@ describe('least privilege', () => {
     expect(statements).toEqual([{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: tableArn }]);
   });
 
-  it('lets DetectLabels read Incoming/ and call only rekognition:DetectLabels', () => {
+  it('lets DetectLabels read Incoming/ and Renditions/ (Rekognition reads with its rights) and call only rekognition:DetectLabels', () => {
     const statements = statementsOf(template, FUNCTIONS.detectLabels);
-    expect(s3Statements(FUNCTIONS.detectLabels)).toEqual([readIncomingAndSmokeTests]);
+    expect(s3Statements(FUNCTIONS.detectLabels)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [objectsUnder('Incoming/'), objectsUnder('Renditions/'), objectsUnder('SmokeTests/')],
+      },
+    ]);
     expect(actionsOf(statements).filter((a) => a.startsWith('rekognition:'))).toEqual([
       'rekognition:DetectLabels',
     ]);

@@ -10,6 +10,7 @@ const FUNCTIONS: Record<string, string | undefined> = {
   ProcessingRecordPhotoFunction: 'record-photo',
   ProcessingDetectLabelsFunction: 'detect-labels',
   ProcessingGenerateThumbnailFunction: 'generate-thumbnail',
+  ProcessingGenerateRenditionFunction: 'generate-rendition',
   ReconcilerReconcilePhotoFunction: 'reconcile-photo',
   ApiCreateUploadFunction: undefined,
   ApiListPhotosFunction: undefined,
@@ -23,6 +24,7 @@ const PIPELINE = [
   'ProcessingRecordPhotoFunction',
   'ProcessingDetectLabelsFunction',
   'ProcessingGenerateThumbnailFunction',
+  'ProcessingGenerateRenditionFunction',
 ];
 
 /** A template resource, as the assertions library hands it out (untyped JSON). */
@@ -84,7 +86,7 @@ describe('live aliases', () => {
       (s: { Action: string }) => s.Action === 'lambda:InvokeFunction',
     );
     const refs = (invoke.Resource as { Ref: string }[]).map((r) => r.Ref);
-    expect(refs.length).toBe(4);
+    expect(refs.length).toBe(5);
     for (const ref of refs) expect(aliasIds(template).has(ref)).toBe(true);
   });
 

@@ -63,6 +63,10 @@ describe('ImageProc definition', () => {
               Or: [
                 { Variable: '$.metadata.format', StringEquals: 'jpeg' },
                 { Variable: '$.metadata.format', StringEquals: 'png' },
+                { Variable: '$.metadata.format', StringEquals: 'heif' },
+                { Variable: '$.metadata.format', StringEquals: 'avif' },
+                { Variable: '$.metadata.format', StringEquals: 'webp' },
+                { Variable: '$.metadata.format', StringEquals: 'tiff' },
               ],
             },
           ],
@@ -87,7 +91,7 @@ describe('ImageProc definition', () => {
       Parameters: {
         action: 'rejected',
         'metadata.$': '$.metadata',
-        supportedFormats: ['jpeg', 'png'],
+        supportedFormats: ['jpeg', 'png', 'heif', 'avif', 'webp', 'tiff'],
         'executionId.$': '$$.Execution.Id',
       },
       Next: 'NotSupportedImageType',
@@ -95,24 +99,52 @@ describe('ImageProc definition', () => {
     expect(states.NotSupportedImageType).toMatchObject({ Type: 'Fail', Error: 'NotSupportedImageType' });
   });
 
-  it('stores metadata, then labels and thumbnails in parallel, then records READY', () => {
+  it('takes the reference behaviour back with supportedFormats jpeg and png', () => {
+    const reference = allStates(imageProcDefinition(synthTemplate({ supportedFormats: ['jpeg', 'png'] })));
+    expect(reference.ImageTypeCheck.Choices?.[0]).toMatchObject({
+      And: [
+        { IsString: true },
+        {
+          Or: [
+            { Variable: '$.metadata.format', StringEquals: 'jpeg' },
+            { Variable: '$.metadata.format', StringEquals: 'png' },
+          ],
+        },
+      ],
+    });
+    expect(reference.RecordRejection.Parameters).toMatchObject({ supportedFormats: ['jpeg', 'png'] });
+  });
+
+  it('stores metadata, makes the display rendition, then labels and thumbnails in parallel, then records READY', () => {
     expect(states.StoreImageMetadata).toMatchObject({
       Parameters: { action: 'metadata' },
       ResultPath: '$.stored',
+      Next: 'GenerateRendition',
+    });
+    expect(states.GenerateRendition).toMatchObject({
+      Resource: fn('ProcessingGenerateRenditionFunction'),
+      Parameters: { 'metadata.$': '$.metadata', 'key.$': '$.key', 'owner.$': '$.owner' },
+      ResultPath: '$.display',
       Next: 'ProcessImage',
     });
     const parallel = definition.States.ProcessImage;
     expect(parallel).toMatchObject({ Type: 'Parallel', ResultPath: '$.results', Next: 'RecordReady' });
     expect(parallel.Branches?.map((branch) => branch.StartAt)).toEqual(['DetectLabels', 'GenerateThumbnail']);
-    expect(states.DetectLabels).toMatchObject({ Resource: fn('ProcessingDetectLabelsFunction'), End: true });
+    // Both branches get the rendition: labels for a photo out of Rekognition's reach, the thumbnail's source.
+    expect(states.DetectLabels).toMatchObject({
+      Resource: fn('ProcessingDetectLabelsFunction'),
+      Parameters: { 'rendition.$': '$.display.rendition' },
+      End: true,
+    });
     // A byte-identical READY photo found by StoreImageMetadata: its labels, without Rekognition.
     expect(states.DetectLabels.Parameters).toMatchObject({ 'duplicate.$': '$.stored.duplicate' });
     expect(states.GenerateThumbnail).toMatchObject({
       Resource: fn('ProcessingGenerateThumbnailFunction'),
+      Parameters: { 'rendition.$': '$.display.rendition' },
       End: true,
     });
     expect(states.RecordReady).toMatchObject({
-      Parameters: { action: 'ready', 'results.$': '$.results' },
+      Parameters: { action: 'ready', 'results.$': '$.results', 'rendition.$': '$.display.rendition' },
       Next: 'PhotoReady',
     });
     expect(states.PhotoReady.Type).toBe('Succeed');
@@ -122,6 +154,7 @@ describe('ImageProc definition', () => {
     const catching = [
       'ExtractImageMetadata',
       'StoreImageMetadata',
+      'GenerateRendition',
       'ProcessImage',
       'RecordReady',
       'RecordRejection',

@@ -57,7 +57,7 @@ describe('delete-photo', () => {
     });
   }
 
-  it('deletes the original, replaces the record with a tombstone, then deletes the thumbnails; 204', async () => {
+  it('deletes the original, replaces the record with a tombstone, then deletes the thumbnails and renditions; 204', async () => {
     // Prepare
     traceTombstone();
 
@@ -71,6 +71,8 @@ describe('delete-photo', () => {
       'tombstone p1',
       'delete Thumbnails/user-1/p1.jpg',
       'delete Thumbnails/user-1/p1.png',
+      'delete Renditions/user-1/p1.jpg',
+      'delete Renditions/user-1/p1.png',
     ]);
     expect(table.get({ owner: 'user-1', photoId: 'p1' })).toEqual<PhotoTombstone>({
       owner: 'user-1',
@@ -123,7 +125,7 @@ describe('delete-photo', () => {
     expect(put.Item).not.toHaveProperty('metadata');
   });
 
-  it('deletes the thumbnail of a PROCESSING photo whose record does not know it yet', async () => {
+  it('deletes the thumbnail and rendition of a PROCESSING photo whose record does not know them yet', async () => {
     table.put(photoRecord({ photoId: 'p2', status: 'PROCESSING', thumbnail: null, labels: [], tags: [] }));
 
     expect((await deletePhoto(del('p2'), deps)).statusCode).toBe(204);
@@ -131,6 +133,8 @@ describe('delete-photo', () => {
       'Incoming/user-1/p2.jpg',
       'Thumbnails/user-1/p2.jpg',
       'Thumbnails/user-1/p2.png',
+      'Renditions/user-1/p2.jpg',
+      'Renditions/user-1/p2.png',
     ]);
     expect(table.get({ owner: 'user-1', photoId: 'p2' })).toMatchObject({ status: 'DELETED' });
   });
@@ -149,6 +153,27 @@ describe('delete-photo', () => {
     expect(deletedKeys()).toContain('Thumbnails/user-1/p3.png');
   });
 
+  it('deletes a rendition key the record names', async () => {
+    table.put(
+      photoRecord({
+        photoId: 'p4',
+        rendition: {
+          key: 'Renditions/old/p4.jpg',
+          width: 2048,
+          height: 1536,
+          format: 'jpeg',
+          sizeBytes: 1,
+          reason: 'HEIF/HEIC: most browsers cannot show it and Rekognition cannot read it',
+        },
+      }),
+    );
+
+    await deletePhoto(del('p4'), deps);
+
+    expect(deletedKeys()).toContain('Renditions/old/p4.jpg');
+    expect(deletedKeys()).toContain('Renditions/user-1/p4.png');
+  });
+
   it('fails with 404 for a photo already deleted (a tombstone), after deleting its objects again', async () => {
     await deletePhoto(del('p1'), deps);
     s3Mock.resetHistory();
@@ -162,6 +187,8 @@ describe('delete-photo', () => {
       'Incoming/user-1/p1.jpg',
       'Thumbnails/user-1/p1.jpg',
       'Thumbnails/user-1/p1.png',
+      'Renditions/user-1/p1.jpg',
+      'Renditions/user-1/p1.png',
     ]);
     expect(dynamoMock.commandCalls(PutCommand)).toHaveLength(0);
   });

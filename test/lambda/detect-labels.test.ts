@@ -189,6 +189,74 @@ describe('detectLabels', () => {
     expect(s3Mock.calls()).toHaveLength(0);
   });
 
+  describe("a photo out of Rekognition's reach, with a display rendition", () => {
+    const rendition = {
+      key: 'Renditions/alice/p1.jpg',
+      width: 2048,
+      height: 396,
+      format: 'jpeg' as const,
+      sizeBytes: 326_634,
+      reason: 'WebP: Rekognition cannot read it',
+    };
+
+    it.each<[string, Partial<ImageMetadata>]>([
+      ['an 11,158 px wide WebP panorama', { format: 'webp', width: 11_158, height: 2156 }],
+      ['a HEIC', { format: 'heif', width: 3024, height: 4032 }],
+      ['a 16 MB JPEG', { sizeBytes: 16 * 1024 * 1024 }],
+    ])('sends %s as its rendition, from S3', async (_, metadata) => {
+      // Prepare
+      rekognitionMock.on(DetectLabelsCommand).resolves({ Labels: [{ Name: 'Canyon', Confidence: 93 }] });
+
+      // Act
+      const result = await detectLabels(rekognition, s3, { ...photo(metadata), rendition }, settings);
+
+      // Assess
+      expect(result).toEqual({
+        labels: [{ name: 'Canyon', confidence: 93 }],
+        reason: null,
+        rekognitionCalls: 1,
+      });
+      expect(rekognitionMock.commandCalls(DetectLabelsCommand)[0].args[0].input.Image).toEqual({
+        S3Object: { Bucket: 'photos', Name: 'Renditions/alice/p1.jpg' },
+      });
+      expect(s3Mock.calls()).toHaveLength(0);
+    });
+
+    it('sends the original, not the rendition, when the original is within the limits', async () => {
+      rekognitionMock.on(DetectLabelsCommand).resolves({ Labels: [] });
+
+      await detectLabels(rekognition, s3, { ...photo({ width: 6000, height: 4000 }), rendition }, settings);
+
+      expect(rekognitionMock.commandCalls(DetectLabelsCommand)[0].args[0].input.Image).toEqual({
+        S3Object: { Bucket: 'photos', Name: 'Incoming/alice/p1.jpg' },
+      });
+    });
+
+    it('enlarges a rendition under 80 px a side (a 174×38 TIFF), reading the rendition, not the original', async () => {
+      // Prepare
+      const small = await sharp({ create: { width: 174, height: 38, channels: 3, background: '#406080' } })
+        .png()
+        .toBuffer();
+      const reads = serveObjects(s3Mock, { 'Renditions/alice/p1.png': small });
+      rekognitionMock.on(DetectLabelsCommand).resolves({ Labels: [] });
+
+      // Act
+      await detectLabels(
+        rekognition,
+        s3,
+        {
+          ...photo({ format: 'tiff', width: 174, height: 38 }),
+          rendition: { ...rendition, key: 'Renditions/alice/p1.png', format: 'png', width: 174, height: 38 },
+        },
+        settings,
+      );
+
+      // Assess
+      expect(reads.map((read) => read.key)).toEqual(['Renditions/alice/p1.png']);
+      expect(await sentImage()).toMatchObject({ width: 366, height: 80 });
+    });
+  });
+
   describe('a photo under 80 px a side', () => {
     const small = (key: string, metadata: Partial<ImageMetadata>) => ({ ...photo(metadata), key });
 

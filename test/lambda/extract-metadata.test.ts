@@ -77,12 +77,10 @@ describe('extractMetadata', () => {
       const format = sharpFormatOf(truth.SourceFile);
       // HEIF, HEIC and AVIF: libheif applies the container's irot (in the displayed size) and sharp
       // reports no EXIF orientation, whose value inside a HEIF is informative only (SOURCES.md).
-      // Only the header is read here: the prebuilt sharp has no HEVC decoder (libde265), so a HEIC's
-      // pixels cannot be decoded yet; the issue that adds HEIC/AVIF/WebP support has to add one.
       const orientation =
         truth.SourceFile in ORIENTATION_EXCEPTIONS
           ? ORIENTATION_EXCEPTIONS[truth.SourceFile]
-          : format === 'heif'
+          : format === 'heif' || format === 'avif'
             ? null
             : (truth.Orientation ?? null);
 

@@ -35,6 +35,13 @@ const HEALTHY: Record<SmokeTestName, Invocation> = {
       errorMessage: `The photo smoke-${DEPLOYMENT} was deleted while it was being processed; its thumbnail was removed.`,
     },
   },
+  'generate-rendition': {
+    functionError: 'Unhandled',
+    payload: {
+      errorType: 'ObjectNotFound',
+      errorMessage: `The photo smoke-${DEPLOYMENT} was deleted while it was being processed; its display rendition was removed.`,
+    },
+  },
   'record-photo': { payload: { written: false } },
   'reconcile-photo': { payload: { marked: false, reason: 'no such photo' } },
 };
@@ -137,6 +144,13 @@ describe('runSmokeTest', () => {
       deps({ payload: { key: `Thumbnails/${SMOKE_TEST_OWNER}/x.jpg`, width: 96, height: 96 } }),
     );
     expect(outcome.passed).toBe(false);
+  });
+
+  it('fails generate-rendition when it made no rendition (the smoke photo is said to be a TIFF)', async () => {
+    const seen: unknown[] = [];
+    const outcome = await runSmokeTest('generate-rendition', deps({ payload: { rendition: null } }, seen));
+    expect(outcome.passed).toBe(false);
+    expect(seen).toMatchObject([{ metadata: { format: 'tiff' } }]);
   });
 
   it('fails record-photo when it wrote a record for a photo that has none', async () => {

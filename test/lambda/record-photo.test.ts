@@ -156,6 +156,7 @@ describe('recordPhoto', () => {
       ],
       tags: ['cat', 'pet animal'],
       thumbnail,
+      rendition: null,
       reason: null,
       executionId: EXECUTION_ID,
       updatedAt: NOW,
@@ -163,6 +164,42 @@ describe('recordPhoto', () => {
       rekognitionCalls: 0,
       pipelineVersion: PIPELINE_VERSION,
     });
+  });
+
+  it('ready: stores the display rendition GenerateRendition made', async () => {
+    const rendition = {
+      key: 'Renditions/alice/p1.jpg',
+      width: 1536,
+      height: 2048,
+      format: 'jpeg' as const,
+      sizeBytes: 731_990,
+      reason: 'HEIF/HEIC: most browsers cannot show it and Rekognition cannot read it',
+    };
+
+    await recordPhoto(
+      parseRecordRequest({
+        action: 'ready',
+        photo,
+        executionId: EXECUTION_ID,
+        results: [{ labels: [], reason: null }, thumbnail],
+        rendition,
+      }),
+      deps,
+    );
+
+    expect(stored()).toMatchObject({ status: 'READY', thumbnail, rendition });
+  });
+
+  it('fails when a ready request carries something else as its rendition', () => {
+    expect(() =>
+      parseRecordRequest({
+        action: 'ready',
+        photo,
+        executionId: EXECUTION_ID,
+        results: [{ labels: [], reason: null }, thumbnail],
+        rendition: { key: 'Renditions/alice/p1.gif', format: 'gif' },
+      }),
+    ).toThrow(/rendition must be null or a Rendition/);
   });
 
   it('ready: keeps why there are no labels', async () => {

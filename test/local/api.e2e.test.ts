@@ -31,6 +31,7 @@ const READY_PATH = [
   'ExtractImageMetadata',
   'ImageTypeCheck',
   'StoreImageMetadata',
+  'GenerateRendition',
   'ProcessImage',
   'RecordReady',
 ];

@@ -26,8 +26,9 @@ export interface FixtureExpectation {
 }
 
 /**
- * sharp's name for each fixture's format, by extension. HEIC and AVIF are HEIF containers to
- * libheif, so sharp reports all three as 'heif'. Not valid in not-images/, whose names lie.
+ * The pipeline's name for each fixture's format, by extension: sharp's, except that AV1-coded HEIF is
+ * 'avif' (sharp calls the container of HEIC and AVIF alike 'heif'; lambda/extract-metadata's
+ * formatName tells them apart). Not valid in not-images/, whose names lie.
  */
 const SHARP_FORMAT_BY_EXTENSION: Record<string, string> = {
   jpg: 'jpeg',
@@ -35,11 +36,11 @@ const SHARP_FORMAT_BY_EXTENSION: Record<string, string> = {
   tiff: 'tiff',
   heif: 'heif',
   heic: 'heif',
-  avif: 'heif',
+  avif: 'avif',
   webp: 'webp',
 };
 
-/** The format sharp reports for a fixture (test/lambda/extract-metadata.test.ts checks it does). */
+/** The format the pipeline records for a fixture (test/lambda/extract-metadata.test.ts checks it does). */
 export function sharpFormatOf(name: string): string {
   const format = SHARP_FORMAT_BY_EXTENSION[path.extname(name).slice(1).toLowerCase()];
   if (!format) throw new Error(`${name}: add the format sharp reports for its extension here.`);
@@ -60,7 +61,7 @@ export function expectationFor(name: string): FixtureExpectation {
     case 'unsupported':
     case 'formats': {
       // SOURCES.md: rejected while the configured formats exclude them, processed once accepted, so
-      // this follows the config (today JPEG and PNG only) instead of hard-coding REJECTED.
+      // this follows the config (by default JPEG, PNG, HEIF, AVIF, WebP and TIFF) instead of hard-coding.
       const format = sharpFormatOf(name);
       const status = ACCEPTED_FORMATS.includes(format) ? 'READY' : 'REJECTED';
       return { name, status, format, exifReadable: true };
@@ -105,6 +106,8 @@ export interface ExiftoolTruth {
   readonly Model?: string;
   readonly GPSLatitude?: number;
   readonly GPSLongitude?: number;
+  /** Metres above sea level (exiftool -n: negative below). */
+  readonly GPSAltitude?: number;
 }
 
 let truth: Map<string, ExiftoolTruth> | undefined;
@@ -127,8 +130,9 @@ export function exiftoolTruth(name: string): ExiftoolTruth {
  * inside is informative only (SOURCES.md); elsewhere EXIF orientations 5-8 are quarter turns.
  */
 export function displayedSize(t: ExiftoolTruth): { width: number; height: number } {
+  const container = sharpFormatOf(t.SourceFile);
   const quarterTurn =
-    sharpFormatOf(t.SourceFile) === 'heif'
+    container === 'heif' || container === 'avif'
       ? t.Rotation === 90 || t.Rotation === 270
       : t.Orientation !== undefined && t.Orientation >= 5 && t.Orientation <= 8;
   return quarterTurn

@@ -104,15 +104,18 @@ describe('hostile uploads in the local cloud', () => {
     expect(result.execution.durationMs).toBeLessThan(WITHIN_SECONDS_MS);
   });
 
-  it('rejects a TIFF with a 1,000,000-character Make as a TIFF, with small metadata and record', async () => {
+  it('processes a TIFF with a 1,000,000-character Make to READY, with small metadata and record', async () => {
     const result = resultOf('huge-make.tiff');
     const [record] = await recordsWithKey(env.clients, env.target.table, LOCAL_OWNER, result.key);
 
-    expect(result.status, result.reason ?? '').toBe('REJECTED');
-    expect(result.reason).toMatch(/^Unsupported image type TIFF/);
+    // TIFF is among the default formats: it gets its display rendition and thumbnail like any photo.
+    expect(result.status, result.reason ?? '').toBe('READY');
+    expect(result.metadata.format).toBe('tiff');
+    expect(result.rendition).not.toBeNull();
     expect((result.metadata.make ?? '').length).toBeLessThanOrEqual(MAX_TEXT_LENGTH);
     expect(Buffer.byteLength(JSON.stringify(record))).toBeLessThan(4096);
-    expect(result.execution.durationMs).toBeLessThan(WITHIN_SECONDS_MS);
+    // The whole READY path (rendition, labels, thumbnail) on a busy two-core machine: about 20 s at worst.
+    expect(result.execution.durationMs).toBeLessThan(60_000);
   });
 
   it('processes a 4 MiB JPEG header of a million tiny segments to READY within seconds', () => {

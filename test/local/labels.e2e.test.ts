@@ -12,8 +12,13 @@ import { startTestCloud, type TestCloud } from './e2e-helpers';
 import { expectationFor, fixturePath } from './fixtures';
 
 const TIMEOUT = 240_000;
-/** At least one accepted label on this share of the photos … */
-const MIN_LABELLED = 0.9;
+/**
+ * At least one accepted label on this share of the photos … 85%: the stand-in has no model for art,
+ * and the oracle now holds an illustration (the AVIF specification's drawing, once upright and once as
+ * its irot-rotated copy), which it names Handkerchief like it names a painting Book Jacket (README, "The
+ * Rekognition stand-in"); every photograph but one leaf close-up gets an accepted label.
+ */
+const MIN_LABELLED = 0.85;
 /** … and the top label (highest confidence) accepted on this share. */
 const MIN_TOP_ACCEPTED = 0.7;
 

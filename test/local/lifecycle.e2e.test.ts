@@ -39,8 +39,11 @@ const RESULT_KEYS = [
   'thumbnail',
   'execution',
 ];
-/** Printed too, beyond the list: the view the API also serves carries the upload time. */
-const EXTRA_RESULT_KEYS = ['uploadedAt'];
+/**
+ * Printed too, beyond the issue's list: the view the API also serves carries the upload time, and the
+ * display rendition (null when the original serves as it is).
+ */
+const EXTRA_RESULT_KEYS = ['uploadedAt', 'rendition'];
 const METADATA_KEYS = [
   'format',
   'width',

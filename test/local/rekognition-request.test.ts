@@ -186,9 +186,9 @@ describe('prepareImage', () => {
   });
 
   it('gives the classifier the whole image at 224 x 224', async () => {
-    // Prepare: left half black, right half white.
-    const image = await sharp({ create: { width: 400, height: 100, channels: 3, background: '#000000' } })
-      .composite([{ input: await png(200, 100, '#ffffff'), left: 200, top: 0 }])
+    // Prepare: twice as wide as high, left half black, right half white.
+    const image = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#000000' } })
+      .composite([{ input: await png(100, 100, '#ffffff'), left: 100, top: 0 }])
       .png()
       .toBuffer();
 
@@ -199,6 +199,31 @@ describe('prepareImage', () => {
     expect(classifier).toHaveLength(224 * 224 * 3);
     expect(classifier[(112 * 224 + 5) * 3]).toBeLessThan(20);
     expect(classifier[(112 * 224 + 218) * 3]).toBeGreaterThan(235);
+  });
+
+  it("gives the classifier a panorama's centre, at most twice as wide as high, not the whole strip squeezed", async () => {
+    // Prepare: 800 x 100: red, then a 200 px centre of black and white, then blue.
+    const image = await sharp({ create: { width: 800, height: 100, channels: 3, background: '#ff0000' } })
+      .composite([
+        { input: await png(100, 100, '#000000'), left: 300, top: 0 },
+        { input: await png(100, 100, '#ffffff'), left: 400, top: 0 },
+        { input: await png(300, 100, '#0000ff'), left: 500, top: 0 },
+      ])
+      .png()
+      .toBuffer();
+
+    // Act
+    const { classifier } = await prepareImage(image);
+
+    // Assess: the centre's two halves fill the input; neither end's colour is in it.
+    expect(classifier[(112 * 224 + 5) * 3]).toBeLessThan(20);
+    expect(classifier[(112 * 224 + 218) * 3]).toBeGreaterThan(235);
+    let strongRedOrBlue = 0;
+    for (let i = 0; i < classifier.length; i += 3) {
+      const [r, g, b] = [classifier[i], classifier[i + 1], classifier[i + 2]];
+      if ((r > 200 && g < 60 && b < 60) || (b > 200 && r < 60 && g < 60)) strongRedOrBlue++;
+    }
+    expect(strongRedOrBlue).toBe(0);
   });
 
   it('applies the EXIF orientation before anything else', async () => {

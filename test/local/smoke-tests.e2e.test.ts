@@ -74,6 +74,7 @@ describe('PreTraffic smoke tests against the real handlers', () => {
     ).toEqual([
       'detect-labels',
       'extract-metadata',
+      'generate-rendition',
       'generate-thumbnail',
       'reconcile-photo',
       'record-photo',

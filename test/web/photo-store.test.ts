@@ -21,6 +21,7 @@ function photo(id: string, minute: number, extra: Partial<PhotoSummary> = {}): P
     },
     labels: [],
     thumbnail: null,
+    rendition: null,
     execution: { name: `exec-${id}`, status: null, durationMs: null },
     uploadedAt: new Date(Date.UTC(2025, 0, 1, 0, minute)).toISOString(),
     duplicateOf: null,

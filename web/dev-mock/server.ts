@@ -156,6 +156,8 @@ function detailOf(photo: MockPhoto, now = Date.now()): PhotoDetail {
     thumbnail: thumbnail
       ? { key: `Thumbnails/local-user/${photo.id}.jpg`, width: 250, height: 167, format: 'jpeg' }
       : null,
+    // The mock's photos are JPEGs a browser shows: no display rendition.
+    rendition: null,
     execution: {
       name: `exec-${photo.id}`,
       status: done ? (photo.outcome === 'ready' ? 'SUCCEEDED' : 'FAILED') : 'RUNNING',
@@ -164,6 +166,7 @@ function detailOf(photo: MockPhoto, now = Date.now()): PhotoDetail {
     uploadedAt: new Date(photo.uploadedAt).toISOString(),
     urls: {
       thumbnail: thumbnail ? svgUri(photo.hue, 250, 167, photo.fileName) : null,
+      rendition: null,
       original: svgUri(photo.hue, 600, 400, photo.fileName),
     },
     timeline: steps,

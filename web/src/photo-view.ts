@@ -35,6 +35,9 @@ import { describeMachineStatus, renderStateMachine } from './state-machine-svg';
  */
 const BROWSER_FORMATS = new Set(['jpeg', 'png', 'gif', 'webp']);
 
+/** What the view's picture shows: the display rendition, the original, or the thumbnail. */
+type ImageSource = 'rendition' | 'original' | 'thumbnail';
+
 /** After the record is final, keep polling this many times for the execution to reach its end state. */
 const MAX_POLLS_AFTER_FINAL = 15;
 
@@ -52,7 +55,8 @@ interface ViewParts {
   reason: HTMLElement;
   figure: HTMLElement;
   img: HTMLImageElement | null;
-  imageSource: 'original' | 'thumbnail' | 'none';
+  imageSource: ImageSource | 'none';
+  renditionTried: boolean;
   originalTried: boolean;
   thumbnailTried: boolean;
   facts: HTMLElement;
@@ -362,6 +366,7 @@ export class PhotoView {
       figure,
       img: null,
       imageSource: 'none',
+      renditionTried: false,
       originalTried: false,
       thumbnailTried: false,
       facts,
@@ -455,7 +460,11 @@ export class PhotoView {
       return;
     }
     const format = detail.metadata.format;
-    if (!parts.originalTried && format && BROWSER_FORMATS.has(format)) {
+    if (!parts.renditionTried && detail.urls.rendition) {
+      // The pipeline made a display copy because browsers cannot show the original (HEIC, TIFF) or it is
+      // very large: upright, a few hundred KB, JPEG or PNG.
+      this.showImage(detail.urls.rendition, 'rendition', alt);
+    } else if (!parts.originalTried && format && BROWSER_FORMATS.has(format)) {
       this.showImage(detail.urls.original, 'original', alt);
     } else if (!parts.thumbnailTried && detail.urls.thumbnail) {
       // Browsers cannot show every original (TIFF, HEIF): the thumbnail is a JPEG or PNG.
@@ -476,7 +485,7 @@ export class PhotoView {
           ? 'The preview appears once the photo has been read.'
           : 'No preview: the file could not be read as an image.';
     } else if (!BROWSER_FORMATS.has(format)) {
-      text = `Browsers cannot show ${formatImageFormat(format)} files${detail.status === 'PROCESSING' ? '; the thumbnail will appear here when it is ready.' : ', and there is no thumbnail.'}`;
+      text = `Browsers cannot show ${formatImageFormat(format)} files${detail.status === 'PROCESSING' ? '; a display copy will appear here when it is ready.' : ', and there is no display copy or thumbnail.'}`;
     } else {
       text = 'This browser could not show the image.';
     }
@@ -492,15 +501,16 @@ export class PhotoView {
     );
   }
 
-  private showImage(url: string, source: 'original' | 'thumbnail', alt: string): void {
+  private showImage(url: string, source: ImageSource, alt: string): void {
     const parts = this.parts;
     const detail = this.detail;
     if (!parts || !detail) return;
-    if (source === 'original') parts.originalTried = true;
+    if (source === 'rendition') parts.renditionTried = true;
+    else if (source === 'original') parts.originalTried = true;
     else parts.thumbnailTried = true;
-    const img = h('img', { alt, decoding: 'async' });
-    const { width, height } = detail.metadata;
-    if (width && height && source === 'original') {
+    const img = h('img', { alt, decoding: 'async', 'data-source': source });
+    const { width, height } = source === 'rendition' && detail.rendition ? detail.rendition : detail.metadata;
+    if (width && height && source !== 'thumbnail') {
       // Reserves the space before the image arrives (CSS keeps it responsive).
       img.width = width;
       img.height = height;
@@ -511,7 +521,10 @@ export class PhotoView {
       parts.imageSource = 'none';
       const latest = this.detail;
       if (!latest) return;
-      if (!parts.thumbnailTried && latest.urls.thumbnail) {
+      const format = latest.metadata.format;
+      if (!parts.originalTried && format && BROWSER_FORMATS.has(format)) {
+        this.showImage(latest.urls.original, 'original', alt);
+      } else if (!parts.thumbnailTried && latest.urls.thumbnail) {
         this.showImage(latest.urls.thumbnail, 'thumbnail', alt);
       } else {
         this.showImagePlaceholder(latest);
@@ -519,8 +532,17 @@ export class PhotoView {
     });
     parts.img = img;
     parts.imageSource = source;
+    const rendition = detail.rendition;
     const caption =
-      source === 'thumbnail' ? h('figcaption', {}, 'Thumbnail: the original cannot be shown here') : null;
+      source === 'thumbnail'
+        ? h('figcaption', {}, 'Thumbnail: the original cannot be shown here')
+        : source === 'rendition' && rendition
+          ? h(
+              'figcaption',
+              { 'data-testid': 'rendition-caption' },
+              `Display copy, ${formatDimensions(rendition.width, rendition.height)} ${formatImageFormat(rendition.format)}, upright and without location data. ${rendition.reason}.`,
+            )
+          : null;
     parts.figure.replaceChildren(img, caption ?? '');
     img.src = url;
   }

@@ -8,7 +8,7 @@ import { formatDuration } from './format';
 import { type MachineStatus, type NodeStatus, STATE_TYPES, type StateName } from './machine-status';
 
 const WIDTH = 560;
-const HEIGHT = 508;
+const HEIGHT = 580;
 const BOX_H = 44;
 const MAIN_X = 170;
 const SIDE_X = 450;
@@ -27,15 +27,16 @@ const LAYOUT: Record<StateName, Box> = {
   ExtractImageMetadata: { cx: MAIN_X, y: 28, w: 170, h: BOX_H, shape: 'task' },
   ImageTypeCheck: { cx: MAIN_X, y: 100, w: 176, h: 60, shape: 'choice' },
   StoreImageMetadata: { cx: MAIN_X, y: 188, w: 170, h: BOX_H, shape: 'task' },
-  ProcessImage: { cx: MAIN_X, y: 260, w: 320, h: 90, shape: 'parallel' },
-  DetectLabels: { cx: 90, y: 292, w: 150, h: BOX_H, shape: 'task' },
-  GenerateThumbnail: { cx: 250, y: 292, w: 150, h: BOX_H, shape: 'task' },
-  RecordReady: { cx: MAIN_X, y: 378, w: 170, h: BOX_H, shape: 'task' },
-  PhotoReady: { cx: MAIN_X, y: 450, w: 170, h: BOX_H, shape: 'end' },
+  GenerateRendition: { cx: MAIN_X, y: 260, w: 170, h: BOX_H, shape: 'task' },
+  ProcessImage: { cx: MAIN_X, y: 332, w: 320, h: 90, shape: 'parallel' },
+  DetectLabels: { cx: 90, y: 364, w: 150, h: BOX_H, shape: 'task' },
+  GenerateThumbnail: { cx: 250, y: 364, w: 150, h: BOX_H, shape: 'task' },
+  RecordReady: { cx: MAIN_X, y: 450, w: 170, h: BOX_H, shape: 'task' },
+  PhotoReady: { cx: MAIN_X, y: 522, w: 170, h: BOX_H, shape: 'end' },
   RecordRejection: { cx: SIDE_X, y: 108, w: 170, h: BOX_H, shape: 'task' },
   NotSupportedImageType: { cx: SIDE_X, y: 180, w: 170, h: BOX_H, shape: 'end' },
-  RecordFailure: { cx: SIDE_X, y: 378, w: 170, h: BOX_H, shape: 'task' },
-  ImageProcessingFailed: { cx: SIDE_X, y: 450, w: 170, h: BOX_H, shape: 'end' },
+  RecordFailure: { cx: SIDE_X, y: 450, w: 170, h: BOX_H, shape: 'task' },
+  ImageProcessingFailed: { cx: SIDE_X, y: 522, w: 170, h: BOX_H, shape: 'end' },
 };
 
 type Point = [number, number];
@@ -76,26 +77,34 @@ const EDGES: Edge[] = [
   },
   {
     from: 'StoreImageMetadata',
-    to: 'ProcessImage',
+    to: 'GenerateRendition',
     points: [
       [MAIN_X, 232],
       [MAIN_X, 260],
     ],
   },
   {
+    from: 'GenerateRendition',
+    to: 'ProcessImage',
+    points: [
+      [MAIN_X, 304],
+      [MAIN_X, 332],
+    ],
+  },
+  {
     from: 'ProcessImage',
     to: 'RecordReady',
     points: [
-      [MAIN_X, 350],
-      [MAIN_X, 378],
+      [MAIN_X, 422],
+      [MAIN_X, 450],
     ],
   },
   {
     from: 'RecordReady',
     to: 'PhotoReady',
     points: [
-      [MAIN_X, 422],
-      [MAIN_X, 450],
+      [MAIN_X, 494],
+      [MAIN_X, 522],
     ],
   },
   {
@@ -119,8 +128,8 @@ const EDGES: Edge[] = [
     from: 'RecordFailure',
     to: 'ImageProcessingFailed',
     points: [
-      [SIDE_X, 422],
-      [SIDE_X, 450],
+      [SIDE_X, 494],
+      [SIDE_X, 522],
     ],
   },
   // Catch → RecordFailure, along a dashed bus between the two columns.
@@ -131,8 +140,8 @@ const EDGES: Edge[] = [
     points: [
       [MAIN_X + 85, 50],
       [BUS_X, 50],
-      [BUS_X, 400],
-      [SIDE_X - 85, 400],
+      [BUS_X, 472],
+      [SIDE_X - 85, 472],
     ],
   },
   {
@@ -142,8 +151,19 @@ const EDGES: Edge[] = [
     points: [
       [MAIN_X + 85, 210],
       [BUS_X, 210],
-      [BUS_X, 400],
-      [SIDE_X - 85, 400],
+      [BUS_X, 472],
+      [SIDE_X - 85, 472],
+    ],
+  },
+  {
+    from: 'GenerateRendition',
+    to: 'RecordFailure',
+    error: true,
+    points: [
+      [MAIN_X + 85, 282],
+      [BUS_X, 282],
+      [BUS_X, 472],
+      [SIDE_X - 85, 472],
     ],
   },
   {
@@ -151,10 +171,10 @@ const EDGES: Edge[] = [
     to: 'RecordFailure',
     error: true,
     points: [
-      [MAIN_X + 160, 305],
-      [BUS_X, 305],
-      [BUS_X, 400],
-      [SIDE_X - 85, 400],
+      [MAIN_X + 160, 377],
+      [BUS_X, 377],
+      [BUS_X, 472],
+      [SIDE_X - 85, 472],
     ],
   },
   {
@@ -162,8 +182,8 @@ const EDGES: Edge[] = [
     to: 'RecordFailure',
     error: true,
     points: [
-      [MAIN_X + 85, 400],
-      [SIDE_X - 85, 400],
+      [MAIN_X + 85, 472],
+      [SIDE_X - 85, 472],
     ],
   },
   {
@@ -173,8 +193,8 @@ const EDGES: Edge[] = [
     points: [
       [SIDE_X + 85, 130],
       [RIGHT_X, 130],
-      [RIGHT_X, 400],
-      [SIDE_X + 85, 400],
+      [RIGHT_X, 472],
+      [SIDE_X + 85, 472],
     ],
   },
 ];
@@ -397,6 +417,7 @@ export function renderStateMachine(status: MachineStatus): SVGSVGElement {
     'ExtractImageMetadata',
     'ImageTypeCheck',
     'StoreImageMetadata',
+    'GenerateRendition',
     'DetectLabels',
     'GenerateThumbnail',
     'RecordReady',

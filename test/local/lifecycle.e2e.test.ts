@@ -40,10 +40,11 @@ const RESULT_KEYS = [
   'execution',
 ];
 /**
- * Printed too, beyond the issue's list: the view the API also serves carries the upload time, and the
- * display rendition (null when the original serves as it is).
+ * Printed too, beyond the issue's list: the view the API also serves carries the upload time, the
+ * display rendition (null when the original serves as it is), the photo it duplicates (null when none)
+ * and its processing attempts.
  */
-const EXTRA_RESULT_KEYS = ['uploadedAt', 'rendition'];
+const EXTRA_RESULT_KEYS = ['uploadedAt', 'rendition', 'duplicateOf', 'attempts'];
 const METADATA_KEYS = [
   'format',
   'width',

@@ -1,6 +1,5 @@
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { attachIccProfile, decodeImage, encodeError } from '../shared/decode-image';
-import { ObjectNotFound } from '../shared/errors';
 import {
   type ImageMetadata,
   type PhotoRef,
@@ -9,7 +8,7 @@ import {
   renditionKey,
 } from '../shared/model';
 import { downloadObject } from '../shared/photo-object';
-import { type PhotoRecords, photoDeleted } from '../shared/photo-records';
+import { type PhotoRecords, putDerivedImage } from '../shared/photo-records';
 import { REKOGNITION_LIMITS } from '../shared/rekognition-limits';
 
 export interface RenditionSettings {
@@ -91,22 +90,7 @@ export async function generateRendition(
   );
   const rendered = await renderRendition(original, settings);
   const key = renditionKey(photo.owner, photo.photoId, rendered.format, settings.prefix);
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: photo.bucket,
-      Key: key,
-      Body: rendered.data,
-      ContentType: `image/${rendered.format}`,
-      // Rewritten in place when the photo is uploaded again, so caches must revalidate.
-      CacheControl: 'no-cache',
-    }),
-  );
-  if (await photoDeleted(records, photo)) {
-    await s3.send(new DeleteObjectCommand({ Bucket: photo.bucket, Key: key }));
-    throw new ObjectNotFound(
-      `The photo ${photo.photoId} was deleted while it was being processed; its display rendition was removed.`,
-    );
-  }
+  await putDerivedImage(s3, records, photo, { key, ...rendered }, 'display rendition');
   const rendition: Rendition = {
     key,
     width: rendered.width,

@@ -1,10 +1,10 @@
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import sharp, { type Metadata } from 'sharp';
-import { CorruptImage, errorReason, ImageTooLarge, ObjectNotFound } from '../shared/errors';
+import { CorruptImage, errorReason, ImageTooLarge } from '../shared/errors';
 import type { PhotoRef, Rendition, ThumbnailResult } from '../shared/model';
 import { thumbnailKey } from '../shared/model';
 import { downloadObject } from '../shared/photo-object';
-import { type PhotoRecords, photoDeleted } from '../shared/photo-records';
+import { type PhotoRecords, putDerivedImage } from '../shared/photo-records';
 
 export type { PhotoRecords } from '../shared/photo-records';
 
@@ -58,22 +58,7 @@ export async function generateThumbnail(
   );
   const thumbnail = await renderThumbnail(original, settings);
   const key = thumbnailKey(photo.owner, photo.photoId, thumbnail.format, settings.prefix);
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: photo.bucket,
-      Key: key,
-      Body: thumbnail.data,
-      ContentType: `image/${thumbnail.format}`,
-      // The key is rewritten in place when the photo is uploaded again, so caches must revalidate.
-      CacheControl: 'no-cache',
-    }),
-  );
-  if (await photoDeleted(records, photo)) {
-    await s3.send(new DeleteObjectCommand({ Bucket: photo.bucket, Key: key }));
-    throw new ObjectNotFound(
-      `The photo ${photo.photoId} was deleted while it was being processed; its thumbnail was removed.`,
-    );
-  }
+  await putDerivedImage(s3, records, photo, { key, ...thumbnail }, 'thumbnail');
   return {
     key,
     width: thumbnail.width,

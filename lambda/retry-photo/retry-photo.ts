@@ -155,8 +155,7 @@ async function claim(record: PhotoRecord, mode: RetryMode, deps: RetryPhotoDeps)
   const executionName = mode === 'redrive' ? record.executionName : retryExecutionName(record, attempt);
   // A redriven execution keeps its ARN; a new one writes its own on its first step.
   const executionId = mode === 'redrive' ? (record.executionId ?? null) : null;
-  const claimed: PhotoRecord = {
-    ...record,
+  const changes = {
     status: 'PROCESSING',
     reason: null,
     updatedAt: now,
@@ -164,22 +163,9 @@ async function claim(record: PhotoRecord, mode: RetryMode, deps: RetryPhotoDeps)
     executionId,
     attempts: attempt,
     attemptHistory: history,
-  };
-  await conditionalSet(
-    record,
-    'FAILED',
-    {
-      status: 'PROCESSING',
-      reason: null,
-      updatedAt: now,
-      executionName,
-      executionId,
-      attempts: attempt,
-      attemptHistory: history,
-    },
-    deps,
-  );
-  return claimed;
+  } satisfies Partial<PhotoRecord>;
+  await conditionalSet(record, 'FAILED', changes, deps);
+  return { ...record, ...changes };
 }
 
 /** A redrive refused after the claim: the same attempt, as a new execution. */

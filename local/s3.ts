@@ -141,6 +141,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         front.close(() => resolve());
         front.closeAllConnections();
       });
+      // Whatever connection s3rver still holds (a request cut off midway) must not keep close() waiting.
+      (server as unknown as { httpServer?: Server }).httpServer?.closeAllConnections();
       await server.close();
       rmSync(socketDir, { recursive: true, force: true });
     },
@@ -212,6 +214,11 @@ async function startFront(
       });
       if (body) upstream.end(body);
       else request.pipe(upstream);
+      // A client gone before its body was all sent (a crashed function mid-PutObject): s3rver would
+      // wait for the rest for ever, and its close() with it. Abort the forwarded request too.
+      request.on('close', () => {
+        if (!request.complete) upstream.destroy();
+      });
     };
 
     // A web page knows the local credentials as well as anyone (s3rver fixes them), so it could sign

@@ -23,14 +23,17 @@ export interface QueueEntry extends QueuedInvocation {
 }
 
 export class AsyncInvocationQueue {
+  private accepted = 0;
+
   constructor(private readonly directory: string) {
     mkdirSync(directory, { recursive: true });
   }
 
   /** Accepts an event: written (synchronously) before the caller's first attempt. */
   add(invocation: QueuedInvocation): QueueEntry {
-    // Time first, so a directory listing replays in the order events were accepted.
-    const id = `${Date.now().toString().padStart(15, '0')}-${randomUUID()}`;
+    // Time, then a count within this run, so a listing replays in the order events were accepted
+    // (two in the same millisecond included); the UUID keeps ids unique across runs.
+    const id = `${Date.now().toString().padStart(15, '0')}-${(this.accepted++).toString().padStart(9, '0')}-${randomUUID()}`;
     const entry = { id, ...invocation };
     // Written whole then renamed into place would survive a power cut; a process that stops
     // between two statements cannot tear one small synchronous write, which is what matters here.

@@ -11,12 +11,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { webAppContentSecurityPolicy } from '../lib/content-security-policy';
+import { bindHttpServer, RequestBodyTooLarge, readBody, urlOf } from './http';
 import type { InvokeResult } from './lambda/runtime';
-import { assertLoopbackHost, LOCAL_OWNER, LOOPBACK_HOST } from './ports';
+import { LOCAL_OWNER, LOOPBACK_HOST } from './ports';
 import { type CfnTemplate, LOCAL_ACCOUNT, type LocalNames, resourcesOfType } from './template';
 
 /** Where the API is mounted on the shared origin; the web app's config.json points here. */
@@ -88,7 +88,10 @@ export function routesFrom(template: CfnTemplate, names: LocalNames): LocalRoute
 export async function startApiGateway(options: {
   /** A loopback address; anything else is refused. @default '127.0.0.1' */
   host?: string;
-  port: number;
+  /** 0 picks a free port. @default 0 */
+  port?: number;
+  /** A listener already bound (see bindHttpServer), used instead of host and port. */
+  server?: Server;
   routes: LocalRoute[];
   invoke: (functionArn: string, event: unknown) => Promise<InvokeResult>;
   /** Built web app to serve at `/`; absent: only the API is served. */
@@ -98,27 +101,21 @@ export async function startApiGateway(options: {
   /** The local S3 endpoint the app's presigned URLs point at, for the app's Content-Security-Policy. */
   s3Url?: string;
 }): Promise<LocalApiGateway> {
-  const host = options.host ?? LOOPBACK_HOST;
-  assertLoopbackHost(host, 'The local API Gateway');
-  /** The port once listening; until then nothing is accepted. */
-  let listeningPort = -1;
-  const server: Server = createServer((request, response) => {
-    handle(request, response).catch((error) => {
-      if (!response.headersSent) json(response, 500, { message: 'Internal Server Error' });
-      console.error('[local api gateway]', error);
-    });
-  });
-
+  const server =
+    options.server ??
+    (await bindHttpServer(options.host ?? LOOPBACK_HOST, options.port ?? 0, 'The local API Gateway'));
+  const url = urlOf(server);
+  const { host: ownHost, port } = new URL(url);
   /** The Host values this gateway answers to: its own loopback host:port, by address or by name. */
-  const ownHosts = () => new Set([`${host}:${listeningPort}`, `localhost:${listeningPort}`]);
+  const ownHosts = new Set([ownHost, `localhost:${port}`]);
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     // DNS rebinding: a site whose name now resolves to 127.0.0.1 sends its own name as Host.
     const requestHost = (request.headers.host ?? '').toLowerCase();
-    if (!ownHosts().has(requestHost)) {
+    if (!ownHosts.has(requestHost)) {
       return forbidden(
         response,
-        `Host "${request.headers.host ?? ''}" is not this local gateway's (${[...ownHosts()].join(' or ')})`,
+        `Host "${request.headers.host ?? ''}" is not this local gateway's (${[...ownHosts].join(' or ')})`,
       );
     }
     const url = new URL(request.url ?? '/', 'http://local');
@@ -155,8 +152,13 @@ export async function startApiGateway(options: {
     if (route.authorization === 'JWT' && !LOCAL_USER.test(user))
       return json(response, 401, { message: 'Unauthorized' });
 
-    const body = await readBody(request, MAX_REQUEST_BODY_BYTES);
-    if (body === null) return tooLarge(request, response);
+    let body: Buffer;
+    try {
+      body = await readBody(request, MAX_REQUEST_BODY_BYTES, { stopEarly: true });
+    } catch (error) {
+      if (error instanceof RequestBodyTooLarge) return tooLarge(request, response);
+      throw error;
+    }
     const match = route.matcher.exec(path)!;
     const event = payloadV2(request, url, path, route, body, user, match.slice(1));
     const outcome = await options.invoke(route.functionArn, event);
@@ -190,13 +192,12 @@ export async function startApiGateway(options: {
     response.end(readFileSync(file));
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => resolve());
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    handle(request, response).catch((error) => {
+      if (!response.headersSent) json(response, 500, { message: 'Internal Server Error' });
+      console.error('[local api gateway]', error);
+    });
   });
-  const { port } = server.address() as AddressInfo;
-  listeningPort = port;
-  const url = `http://${host}:${port}`;
   return {
     url,
     apiUrl: `${url}${API_PREFIX}`,
@@ -325,30 +326,10 @@ function tooLarge(request: IncomingMessage, response: ServerResponse): void {
   });
 }
 
-/** The request body, or null once it is over `limit` bytes (the rest is then discarded as it comes). */
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) {
-        chunks.push(chunk);
-        return;
-      }
-      // Not destroyed (that would close the socket before the 413 goes out): left flowing, unheard.
-      request
-        .off('data', onData)
-        .off('end', onEnd)
-        .off('error', reject)
-        .on('error', () => {});
-      chunks.length = 0;
-      request.resume();
-      resolve(null);
-    };
-    const onEnd = () => resolve(Buffer.concat(chunks));
-    request.on('data', onData).once('end', onEnd).once('error', reject);
-  });
+/** The origins a browser may send for the gateway at `url`: it is the same server by address or by name. */
+export function browserOrigins(url: string): string[] {
+  const { port } = new URL(url);
+  return [...new Set([url, `http://localhost:${port}`, `http://127.0.0.1:${port}`])];
 }
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -1,26 +1,34 @@
 /**
- * The local cloud: the app's synthesized template, run on this machine. Buckets, tables, functions
- * (with their environment), bucket notifications and the state machine all come from the template;
+ * The local cloud: the app's synthesized template, run on this machine. Each service reads its own
+ * slice of the template (tables, buckets and notifications, functions, state machines, rules, routes);
  * handlers run unchanged and reach the local services only through the SDK's AWS_ENDPOINT_URL_*
  * variables.
+ *
+ * It starts in two phases, so nothing is wired to an address that is not known yet: every listener is
+ * bound first (DynamoDB, which needs no other service, starts whole), then each service is wired to
+ * the others from the template.
  */
-import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { PipelineConfig } from '../lib/config';
-import { LOCAL_ENTRY_METADATA } from '../lib/pipeline-function';
-import { API_PREFIX, routesFrom, startApiGateway } from './api-gateway';
-import { type DynamoEngine, type LocalDynamo, startLocalDynamo } from './dynamodb';
-import { executionStatusChange, rulesFrom, targetsOf } from './events';
-import { AsyncInvocationQueue, type QueueEntry } from './lambda/async-queue';
+import { API_PREFIX, browserOrigins, type LocalApiGateway, routesFrom, startApiGateway } from './api-gateway';
+import {
+  DYNAMODB_LOCAL_WARNING,
+  type DynamoEngine,
+  type LocalDynamo,
+  startLocalDynamo,
+  tablesFrom,
+} from './dynamodb';
+import { forwardStatusChanges, rulesFrom } from './events';
+import { bindHttpServer, urlOf } from './http';
+import { invokePermissionsFrom } from './lambda/permissions';
 import { LambdaQualifiers } from './lambda/qualifiers';
-import { FunctionError, LocalFunction } from './lambda/runtime';
+import { FunctionRegistry } from './lambda/registry';
+import type { LocalFunction } from './lambda/runtime';
 import { notEmulatedFrom } from './not-emulated';
 import {
-  assertPortFree,
+  assertPortsFree,
   DEFAULT_PORTS,
   LOCAL_OWNER,
   LOOPBACK_HOST,
@@ -29,23 +37,17 @@ import {
 } from './ports';
 import { type RekognitionServer, startRekognitionServer } from './rekognition/server';
 import { DEFAULT_STATE_DIR } from './running-cloud';
-import { type LocalS3, type NotificationRule, startLocalS3 } from './s3';
-import {
-  type LocalStateMachine,
-  type LocalStepFunctions,
-  lambdaTaskHandlers,
-  startStepFunctions,
-} from './stepfunctions/server';
+import { bucketsFrom, type LocalS3, notificationsFrom, s3ObjectReader, startLocalS3 } from './s3';
+import { type LocalStepFunctions, startStepFunctions } from './stepfunctions/server';
+import { stateMachinesFrom } from './stepfunctions/template';
 import {
   type CfnTemplate,
   LOCAL_ACCOUNT,
   LOCAL_REGION,
   LocalNames,
-  resourcesOfType,
+  resolvedOutputs,
   synthesize,
 } from './template';
-
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface LocalCloudOptions {
   /** Where buckets, tables, executions and logs persist between runs. @default '<repo>/.local-cloud' */
@@ -98,504 +100,217 @@ export interface LocalCloud {
   close(): Promise<void>;
 }
 
-/** Fails with a message naming the service and the flag when one of the cloud's ports is taken. */
-export async function assertPortsFree(options: Pick<LocalCloudOptions, 'ports'>): Promise<void> {
-  const host = LOOPBACK_HOST;
-  const ports = { ...DEFAULT_PORTS, ...options.ports };
-  await assertPortFree(host, ports.s3, 'S3', '--s3-port');
-  await assertPortFree(host, ports.dynamodb, 'DynamoDB', '--dynamodb-port');
-  await assertPortFree(host, ports.stepfunctions, 'Step Functions', '--stepfunctions-port');
-  await assertPortFree(host, ports.rekognition, 'Rekognition', '--rekognition-port');
-  await assertPortFree(host, ports.web, 'web app and API', '--web-port');
-}
-
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-  // Every listener on loopback, with no option to change it: see LOOPBACK_HOST.
-  const host = LOOPBACK_HOST;
-  const ports = { ...DEFAULT_PORTS, ...options.ports };
   const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
   const log = options.log ?? (() => {});
   mkdirSync(stateDir, { recursive: true });
-
   await assertPortsFree(options);
 
   const started = Date.now();
   const { template, stackName } = synthesize(options.config);
   const names = new LocalNames(stackName, template);
-  log(
-    `Synthesized ${stackName} (${Object.keys(template.Resources).length} resources) in ${Date.now() - started} ms`,
-  );
+  const resources = Object.keys(template.Resources).length;
+  log(`Synthesized ${stackName} (${resources} resources) in ${Date.now() - started} ms`);
+  const slices = readTemplate(template, names);
+  const start: StartContext = { options, stateDir, template, names, slices, log };
 
-  // Refused patterns and targets stop the start here, before any server starts.
-  const eventRules = rulesFrom(template, names);
-  const qualifiers = new LambdaQualifiers(template, names);
-  // Checked (every reference resolves, every alarm a deployment names exists) and listed, not run.
-  const notEmulated = notEmulatedFrom(template, names);
-
-  const stoppers: (() => Promise<void>)[] = [];
-  const closeAll = async () => {
-    for (const stop of stoppers.splice(0).reverse()) await stop().catch(() => {});
-  };
-
+  const parts: CloudParts = { listeners: {} };
   try {
-    const dynamo: LocalDynamo = await startLocalDynamo({
-      host,
-      port: ports.dynamodb,
-      directory: join(stateDir, 'dynamodb'),
-      engine: options.dynamoEngine,
-      tables: tablesFrom(template, names),
-    });
-    stoppers.push(dynamo.close);
-    log(`DynamoDB: ${dynamo.engine} at ${dynamo.url}`);
-    if (dynamo.engine === 'DynamoDB Local') console.warn(DYNAMODB_LOCAL_WARNING(dynamo.url));
-
-    // The Rekognition and Step Functions endpoints need to know S3's and the functions' addresses,
-    // and the functions need theirs: reserve S3 first, then start the rest.
-    const functions = new Map<string, LocalFunction>();
-    const byArn = new Map<string, LocalFunction>();
-    /** The function an ARN invokes: a function's own, or one of its aliases or versions. */
-    const functionFor = (arn: string): LocalFunction | undefined => {
-      const functionArn = qualifiers.functionArnOf(arn, (candidate) => byArn.has(candidate));
-      return functionArn === undefined ? undefined : byArn.get(functionArn);
-    };
-    const deadLetterDir = join(stateDir, 'dead-letters');
-
-    let s3Url = '';
-    // The web app's origin, once its server listens: the only origin the local S3 answers CORS for.
-    let webOrigins: string[] = [];
-    const rekognition = await startRekognitionServer({
-      host,
-      port: ports.rekognition,
-      readS3Object: (bucket, key, version) => readObject(s3Url, bucket, key, version),
-    });
-    stoppers.push(rekognition.close);
-
-    const asyncQueue = new AsyncInvocationQueue(join(stateDir, 'lambda-async-queue'));
-    /**
-     * Invokes a function as Lambda's async invoke does: the event is queued durably, then its retry
-     * count, then its failure destination. An event the shutdown interrupts stays queued for the next start.
-     */
-    const deliverAsync = async (functionArn: string, event: unknown, source: string): Promise<void> => {
-      const fn = functionFor(functionArn);
-      if (!fn) {
-        throw new Error(
-          `${source} targets ${functionArn}, which is not a function, alias or version of this template`,
-        );
-      }
-      await deliverQueued(fn, asyncQueue.add({ functionArn, event, source }));
-    };
-    const deliverQueued = async (fn: LocalFunction, entry: QueueEntry): Promise<void> => {
-      const outcome = await fn.invokeAsync(entry.event, {
-        retries: asyncRetriesOf(
-          template,
-          names,
-          fn.spec.logicalId,
-          LambdaQualifiers.qualifierOf(entry.functionArn),
-        ),
-        retryDelayMs: options.asyncRetryDelayMs ?? 1000,
-        onFailure: (failedEvent, error) => {
-          mkdirSync(deadLetterDir, { recursive: true });
-          appendFileSync(
-            join(deadLetterDir, `${fn.spec.logicalId}.jsonl`),
-            `${JSON.stringify({ event: failedEvent, error })}\n`,
-          );
-          log(
-            `${fn.spec.logicalId} failed after its retries (${error.errorType}: ${error.errorMessage}); event kept in ${deadLetterDir}`,
-          );
-        },
-      });
-      if (outcome === 'settled') asyncQueue.settle(entry);
-    };
-    /** EventBridge deliveries and replayed queue entries: what waitForIdle waits for besides S3's. */
-    const deliveries = new Set<Promise<void>>();
-    const track = (delivery: Promise<void>) => {
-      const tracked = delivery.finally(() => deliveries.delete(tracked));
-      deliveries.add(tracked);
-    };
-
-    const stateMachines = stateMachinesFrom(template, names, functionFor);
-    const stepFunctions = await startStepFunctions({
-      host,
-      port: ports.stepfunctions,
-      region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT,
-      stateMachines,
-      persistPath: join(stateDir, 'stepfunctions.json'),
-    });
-    stoppers.push(stepFunctions.close);
-
-    const s3: LocalS3 = await startLocalS3({
-      host,
-      port: ports.s3,
-      directory: join(stateDir, 's3'),
-      buckets: resourcesOfType(template, 'AWS::S3::Bucket').map(([id]) => names.bucketName(id)),
-      notifications: notificationsFrom(template, names),
-      allowedOrigins: () => webOrigins,
-      invokeAsync: (functionArn, event) => deliverAsync(functionArn, event, 'S3 notification'),
-    });
-    s3Url = s3.url;
-    stoppers.push(s3.close);
-    log(`S3: s3rver at ${s3.url}`);
-
-    const endpoints: LocalCloudEndpoints = {
-      s3: s3.url,
-      dynamodb: dynamo.url,
-      stepfunctions: stepFunctions.url,
-      rekognition: rekognition.url,
-    };
-    const clientEnvironment = (): Record<string, string> => ({
-      AWS_REGION: LOCAL_REGION,
-      AWS_DEFAULT_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-      AWS_ENDPOINT_URL_S3: endpoints.s3,
-      AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-      AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
-      AWS_ENDPOINT_URL_REKOGNITION: endpoints.rekognition,
-      // s3rver stores aws-chunked bodies verbatim (silent corruption) and rejects flexible checksums.
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-    });
-
-    for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
-      const entry = resource.Metadata?.[LOCAL_ENTRY_METADATA] as string | undefined;
-      if (!entry) continue; // CDK's deploy-time helpers (the notification handler): their effect is applied above.
-      const props = resource.Properties as {
-        Handler: string;
-        MemorySize?: number;
-        Timeout?: number;
-        Environment?: { Variables?: Record<string, unknown> };
-      };
-      const name = names.functionName(logicalId);
-      const memoryMb = props.MemorySize ?? 128;
-      const fn = new LocalFunction(
-        {
-          logicalId,
-          name,
-          arn: names.functionArn(logicalId),
-          entry: join(REPO_ROOT, entry),
-          handlerExport: props.Handler.split('.').pop()!,
-          timeoutSeconds: props.Timeout ?? 3,
-          memoryMb,
-          concurrency: options.functionConcurrency ?? 2,
-          environment: {
-            ...baseProcessEnvironment(),
-            ...clientEnvironment(),
-            AWS_LAMBDA_FUNCTION_NAME: name,
-            AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
-            AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-            AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
-            TZ: 'UTC',
-            ...names.resolve<Record<string, string>>(props.Environment?.Variables ?? {}),
-          },
-        },
-        join(stateDir, 'logs'),
-      );
-      functions.set(logicalId, fn);
-      byArn.set(fn.spec.arn, fn);
-      stoppers.push(() => fn.close());
-    }
-    for (const machine of stateMachines) {
-      for (const [stateName, resource] of Object.entries(taskResources(machine.definition))) {
-        if (resource.startsWith('arn:aws:lambda:') && !functionFor(resource)) {
-          throw new Error(
-            `Task ${stateName} of ${machine.name} invokes ${resource}, which is not a function, alias or version of this template`,
-          );
-        }
-      }
-    }
-    log(`Functions: ${[...functions.keys()].join(', ')} (logs in ${join(stateDir, 'logs')})`);
-    if (qualifiers.size > 0)
-      log(`Lambda aliases and versions: ${qualifiers.size}, each running its function`);
-    for (const line of notEmulated) log(`Not emulated: ${line}`);
-
-    const routes = routesFrom(template, names);
-    const api =
-      routes.length > 0
-        ? await startApiGateway({
-            host,
-            port: ports.web,
-            routes,
-            invoke: (functionArn, event) => {
-              const fn = functionFor(functionArn);
-              if (!fn)
-                throw new Error(
-                  `An API route targets ${functionArn}, which is not a function, alias or version of this template`,
-                );
-              return fn.invoke(event);
-            },
-            webRoot: options.webRoot,
-            webConfig: { mode: 'local', apiUrl: API_PREFIX, user: LOCAL_OWNER },
-            s3Url: s3.url,
-          })
-        : undefined;
-    if (api) {
-      stoppers.push(api.close);
-      log(`API: ${routes.map((r) => r.routeKey).join(', ')} at ${api.apiUrl}`);
-    }
-
-    // Outputs that only mean something on AWS (a CloudFront URL, a Cognito domain) are left out.
-    const outputs: Record<string, string> = {};
-    for (const [key, output] of Object.entries(template.Outputs ?? {})) {
-      try {
-        outputs[key] = String(names.resolve(output.Value));
-      } catch {}
-    }
-
-    // EventBridge: every closed execution's status change goes to the rules whose pattern matches it.
+    const endpoints = await bindAll(start, parts);
+    const { dynamo, registry, rekognition, stepFunctions, s3 } = await wireAll(start, endpoints, parts);
     // Attached last, so executions that closed while the cloud was down reach functions that run.
-    stepFunctions.setStatusListener((execution) => {
-      const event = executionStatusChange(execution, {
-        region: LOCAL_REGION,
-        account: LOCAL_ACCOUNT,
-        id: randomUUID(),
-      });
-      for (const functionArn of targetsOf(eventRules, event)) {
-        track(
-          deliverAsync(functionArn, event, 'An EventBridge rule').catch((error: unknown) =>
-            log(`EventBridge delivery failed: ${(error as Error).message}`),
-          ),
-        );
-      }
-    });
-    // Events accepted before the last stop and not settled then: delivered again, as Lambda's own
-    // queue would have kept delivering them. A function the template no longer has drops its events.
-    const replayed = asyncQueue.pending();
-    for (const entry of replayed) {
-      const fn = functionFor(entry.functionArn);
-      if (!fn) {
-        log(`${entry.source} for ${entry.functionArn} dropped: not a function of this template any more`);
-        asyncQueue.settle(entry);
-        continue;
-      }
-      track(deliverQueued(fn, entry));
-    }
-    if (replayed.length > 0)
-      log(`Lambda async queue: ${replayed.length} event(s) from the last run delivered again`);
-    // Runs first on close: executions aborted by the shutdown keep their event for the next start.
-    stoppers.push(async () => stepFunctions.setStatusListener(undefined));
-    if (eventRules.length > 0) {
-      log(`EventBridge rules: ${eventRules.map((rule) => rule.id).join(', ')}`);
-    }
-
-    if (api) {
-      endpoints.web = api.url;
-      // The same server, whichever loopback name the browser used to open it.
-      const { port } = new URL(api.url);
-      webOrigins = [...new Set([api.url, `http://localhost:${port}`, `http://127.0.0.1:${port}`])];
-    }
+    stepFunctions.setStatusListener(
+      forwardStatusChanges(
+        slices.rules,
+        (arn, event, source) => registry.invokeAsync(arn, event, source),
+        log,
+      ),
+    );
+    const replayed = registry.replayPending();
+    if (replayed > 0) log(`Lambda async queue: ${replayed} event(s) from the last run delivered again`);
+    if (slices.rules.length > 0) log(`EventBridge rules: ${slices.rules.map((rule) => rule.id).join(', ')}`);
     return {
       endpoints,
       dynamoEngine: dynamo.engine,
       dynamo,
-      outputs,
+      outputs: resolvedOutputs(template, names),
       template,
       stateDir,
-      functions,
+      functions: registry.functions,
       rekognition,
       stepFunctions,
       s3,
-      clientEnvironment,
+      clientEnvironment: () => clientEnvironmentOf(endpoints),
+      // Deliveries start executions and executions write objects; settle until all are quiet.
       async waitForIdle() {
-        // Deliveries start executions and executions write objects; settle until both are quiet.
         for (;;) {
           await s3.drain();
           await stepFunctions.waitForIdle();
-          await Promise.all([...deliveries]);
-          if (s3.pending() === 0 && deliveries.size === 0) return;
+          await registry.drain();
+          if (s3.pending() === 0 && registry.pendingDeliveries === 0) return;
         }
       },
-      close: closeAll,
+      close: () => closeAll(parts),
     };
   } catch (error) {
-    await closeAll();
+    await closeAll(parts);
     throw error;
   }
 }
 
-/**
- * PATH and friends, so child processes and native modules behave; nothing AWS-related leaks in but
- * the SDK's switch for its Node-version notice (local/node-notice.ts), which would otherwise open
- * every function's log.
- */
-function baseProcessEnvironment(): Record<string, string> {
-  const keep = [
-    'PATH',
-    'HOME',
-    'TMPDIR',
-    'LANG',
-    'NODE_PATH',
-    'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
-  ];
-  return Object.fromEntries(
-    keep.filter((key) => process.env[key] !== undefined).map((key) => [key, process.env[key]!]),
-  );
+/** What the start reads once and both phases use. */
+interface StartContext {
+  readonly options: LocalCloudOptions;
+  readonly stateDir: string;
+  readonly template: CfnTemplate;
+  readonly names: LocalNames;
+  readonly slices: ReturnType<typeof readTemplate>;
+  readonly log: (line: string) => void;
 }
-
-/** What `npm start -- --dynamodb-local` prints: the jar cannot be bound to loopback. */
-export const DYNAMODB_LOCAL_WARNING = (url: string) =>
-  `WARNING: DynamoDB Local (${url}) listens on every network interface (its jar has no bind option): ` +
-  'while it runs, anyone who can reach this machine can read and write its tables. Use it on a trusted ' +
-  'network only, or leave out --dynamodb-local to use dynalite, which listens on loopback only.';
 
 /**
- * CreateTable inputs for the template's tables: keys and indexes only. Whatever else the template
- * sets (TimeToLiveSpecification, streams, point-in-time recovery, SSE, tags) is left out: dynalite and
- * DynamoDB Local create the table without it, and nothing local depends on it (TTL deletion is
- * asynchronous and best-effort on AWS too, so code must not rely on it).
+ * Each service's slice of the template, read before any server starts: a pattern, target, alias or
+ * notification AWS would refuse stops the start here.
  */
-export function tablesFrom(template: CfnTemplate, names: LocalNames): CreateTableCommandInput[] {
-  return resourcesOfType(template, 'AWS::DynamoDB::Table').map(([logicalId, resource]) => {
-    const props = names.resolve<Record<string, unknown>>(resource.Properties ?? {});
-    const indexes = (list: unknown) =>
-      (list as { IndexName: string; KeySchema: unknown; Projection: unknown }[] | undefined)?.map(
-        ({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }),
-      );
-    return {
-      TableName: names.tableName(logicalId),
-      KeySchema: props.KeySchema,
-      AttributeDefinitions: props.AttributeDefinitions,
-      LocalSecondaryIndexes: indexes(props.LocalSecondaryIndexes),
-      GlobalSecondaryIndexes: indexes(props.GlobalSecondaryIndexes),
-      BillingMode: 'PAY_PER_REQUEST',
-    } as CreateTableCommandInput;
-  });
-}
-
-function notificationsFrom(template: CfnTemplate, names: LocalNames): NotificationRule[] {
-  const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').map(([, r]) =>
-    names.resolve<Record<string, string>>(r.Properties),
-  );
-  return resourcesOfType(template, 'Custom::S3BucketNotifications').flatMap(([logicalId, resource]) => {
-    const props = names.resolve<{
-      BucketName: string;
-      NotificationConfiguration: Record<string, unknown[]>;
-    }>(resource.Properties);
-    const unsupported = Object.keys(props.NotificationConfiguration).filter(
-      (kind) => kind !== 'LambdaFunctionConfigurations',
-    );
-    if (unsupported.length > 0) {
-      throw new Error(
-        `${logicalId}: the local cloud delivers S3 notifications to Lambda only, not ${unsupported.join(', ')}`,
-      );
-    }
-    const configurations = props.NotificationConfiguration.LambdaFunctionConfigurations as {
-      Id?: string;
-      Events: string[];
-      Filter?: { Key?: { FilterRules?: { Name: string; Value: string }[] } };
-      LambdaFunctionArn: string;
-    }[];
-    return configurations.map((configuration, index) => {
-      // S3 can only invoke a function whose resource policy lets s3.amazonaws.com do so.
-      const target = configuration.LambdaFunctionArn;
-      const allowed = permissions.some(
-        (p) =>
-          p.Principal === 's3.amazonaws.com' &&
-          p.Action === 'lambda:InvokeFunction' &&
-          (p.FunctionName === target || target.endsWith(`:${p.FunctionName}`)),
-      );
-      if (!allowed) {
-        throw new Error(
-          `${logicalId}: no AWS::Lambda::Permission lets S3 invoke ${configuration.LambdaFunctionArn}; S3 would refuse this notification`,
-        );
-      }
-      const rule = (name: string) =>
-        configuration.Filter?.Key?.FilterRules?.find((r) => r.Name.toLowerCase() === name)?.Value ?? '';
-      return {
-        id: configuration.Id ?? `${logicalId}-${index}`,
-        bucket: props.BucketName,
-        events: configuration.Events,
-        prefix: rule('prefix'),
-        suffix: rule('suffix'),
-        functionArn: configuration.LambdaFunctionArn,
-      };
-    });
-  });
-}
-
-/** The retries of the EventInvokeConfig for the invoked qualifier (each applies to one); Lambda's default is 2. */
-function asyncRetriesOf(
-  template: CfnTemplate,
-  names: LocalNames,
-  functionLogicalId: string,
-  qualifier: string,
-): number {
-  const config = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').find(
-    ([, r]) =>
-      (r.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref === functionLogicalId &&
-      names.resolve<string>(r.Properties?.Qualifier ?? '$LATEST') === qualifier,
-  );
-  return (config?.[1].Properties?.MaximumRetryAttempts as number | undefined) ?? 2;
-}
-
-function stateMachinesFrom(
-  template: CfnTemplate,
-  names: LocalNames,
-  functionByArn: (arn: string) => LocalFunction | undefined,
-): LocalStateMachine[] {
-  // Looked up per call: the functions are created after the endpoints they need (this one included).
-  const invoke = (functionName: string, event: unknown) => {
-    const fn = functionByArn(functionName);
-    if (!fn)
-      throw new FunctionError('Lambda.ResourceNotFoundException', `Function not found: ${functionName}`);
-    return fn.invokeOrThrow(event);
+function readTemplate(template: CfnTemplate, names: LocalNames) {
+  return {
+    rules: rulesFrom(template, names),
+    qualifiers: new LambdaQualifiers(template, names),
+    // Checked (every reference resolves, every alarm a deployment names exists) and listed, not run.
+    notEmulated: notEmulatedFrom(template, names),
+    tables: tablesFrom(template, names),
+    buckets: bucketsFrom(template, names),
+    notifications: notificationsFrom(template, names, invokePermissionsFrom(template, names)),
+    routes: routesFrom(template, names),
   };
-  const aliasArns = resourcesOfType(template, 'AWS::StepFunctions::StateMachineAlias').map(([logicalId]) =>
-    names.qualifiedStateMachineArn(logicalId),
-  );
-  return resourcesOfType(template, 'AWS::StepFunctions::StateMachine').map(([logicalId, resource]) => {
-    const props = resource.Properties as { DefinitionString: unknown; StateMachineType?: string };
-    const definition = JSON.parse(names.resolve<string>(props.DefinitionString)) as object;
-    const arn = names.stateMachineArn(logicalId);
-    return {
-      aliasArns: aliasArns.filter((aliasArn) => aliasArn.startsWith(`${arn}:`)),
-      arn: names.stateMachineArn(logicalId),
-      name: names.stateMachineArn(logicalId).split(':').pop()!,
-      type: (props.StateMachineType ?? 'STANDARD') as 'STANDARD' | 'EXPRESS',
-      definition,
-      taskHandlers: lambdaTaskHandlers(definition, invoke),
-    };
+}
+
+/** What has started so far, for close(). */
+interface CloudParts {
+  /** Bound in phase 1; their services own them once started, and close() closes any left over. */
+  readonly listeners: { rekognition?: Server; stepfunctions?: Server; s3?: Server; web?: Server };
+  dynamo?: LocalDynamo;
+  registry?: FunctionRegistry;
+  rekognition?: RekognitionServer;
+  stepFunctions?: LocalStepFunctions;
+  s3?: LocalS3;
+  api?: LocalApiGateway;
+}
+
+/** Phase 1, every address known: DynamoDB starts (it needs no other service), every other listener is bound. */
+async function bindAll({ options, stateDir, slices, log }: StartContext, parts: CloudParts) {
+  // Every listener on loopback, with no option to change it: see LOOPBACK_HOST.
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const dynamo = await startLocalDynamo({
+    host: LOOPBACK_HOST,
+    port: ports.dynamodb,
+    directory: join(stateDir, 'dynamodb'),
+    engine: options.dynamoEngine,
+    tables: slices.tables,
   });
-}
-
-/** Every Task's Resource, by state name, Parallel branches and Map iterators included. */
-function taskResources(definition: object): Record<string, string> {
-  const found: Record<string, string> = {};
-  const visit = (states: Record<string, TaskState>) => {
-    for (const [name, state] of Object.entries(states)) {
-      if (state.Type === 'Task') found[name] = state.Resource ?? '';
-      for (const branch of state.Branches ?? []) visit(branch.States);
-      const iterator = state.ItemProcessor ?? state.Iterator;
-      if (iterator) visit(iterator.States);
-    }
+  parts.dynamo = dynamo;
+  log(`DynamoDB: ${dynamo.engine} at ${dynamo.url}`);
+  if (dynamo.engine === 'DynamoDB Local') console.warn(DYNAMODB_LOCAL_WARNING(dynamo.url));
+  const bind = async (service: keyof CloudParts['listeners'], port: number, name: string) => {
+    parts.listeners[service] = await bindHttpServer(LOOPBACK_HOST, port, name);
+    return urlOf(parts.listeners[service]);
   };
-  visit((definition as { States: Record<string, TaskState> }).States);
-  return found;
+  const endpoints: LocalCloudEndpoints = {
+    s3: await bind('s3', ports.s3, 'The local S3'),
+    dynamodb: dynamo.url,
+    stepfunctions: await bind('stepfunctions', ports.stepfunctions, 'Step Functions'),
+    rekognition: await bind('rekognition', ports.rekognition, 'The local Rekognition endpoint'),
+  };
+  // The web app and API only when the template has an HTTP API.
+  if (slices.routes.length > 0) endpoints.web = await bind('web', ports.web, 'The local API Gateway');
+  return endpoints;
 }
 
-interface TaskState {
-  Type: string;
-  Resource?: string;
-  Branches?: { States: Record<string, TaskState> }[];
-  Iterator?: { States: Record<string, TaskState> };
-  ItemProcessor?: { States: Record<string, TaskState> };
-}
-
-async function readObject(s3Url: string, bucket: string, key: string, version?: string): Promise<Uint8Array> {
-  const client = new S3Client({
-    endpoint: s3Url,
+/** Phase 2: the functions, then each service on its listener, wired to the others and to the functions. */
+async function wireAll(start: StartContext, endpoints: LocalCloudEndpoints, parts: CloudParts) {
+  const { options, stateDir, template, names, slices, log } = start;
+  const { listeners } = parts;
+  const registry = new FunctionRegistry(template, names, slices.qualifiers, {
+    stateDir,
+    clientEnvironment: clientEnvironmentOf(endpoints),
+    concurrency: options.functionConcurrency ?? 2,
+    asyncRetryDelayMs: options.asyncRetryDelayMs ?? 1000,
+    log,
+  });
+  parts.registry = registry;
+  parts.rekognition = await startRekognitionServer({
+    server: listeners.rekognition,
+    readS3Object: s3ObjectReader(endpoints.s3),
+  });
+  parts.stepFunctions = await startStepFunctions({
+    server: listeners.stepfunctions,
     region: LOCAL_REGION,
-    credentials: localCredentials,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+    accountId: LOCAL_ACCOUNT,
+    stateMachines: stateMachinesFrom(template, names, registry),
+    persistPath: join(stateDir, 'stepfunctions.json'),
   });
-  try {
-    const response = await client.send(
-      new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: version }),
-    );
-    return await response.Body!.transformToByteArray();
-  } finally {
-    client.destroy();
+  parts.s3 = await startLocalS3({
+    server: listeners.s3,
+    directory: join(stateDir, 's3'),
+    buckets: slices.buckets,
+    notifications: slices.notifications,
+    allowedOrigins: endpoints.web ? browserOrigins(endpoints.web) : [],
+    invokeAsync: (functionArn, event) => registry.invokeAsync(functionArn, event, 'S3 notification'),
+  });
+  log(`S3: s3rver at ${parts.s3.url}`);
+  log(`Functions: ${[...registry.functions.keys()].join(', ')} (logs in ${join(stateDir, 'logs')})`);
+  if (registry.qualifierCount > 0)
+    log(`Lambda aliases and versions: ${registry.qualifierCount}, each running its function`);
+  for (const line of slices.notEmulated) log(`Not emulated: ${line}`);
+  if (listeners.web) {
+    parts.api = await startApiGateway({
+      server: listeners.web,
+      routes: slices.routes,
+      invoke: (functionArn, event) => registry.invoke(functionArn, event, 'An API route targets'),
+      webRoot: options.webRoot,
+      webConfig: { mode: 'local', apiUrl: API_PREFIX, user: LOCAL_OWNER },
+      s3Url: endpoints.s3,
+    });
+    log(`API: ${slices.routes.map((r) => r.routeKey).join(', ')} at ${parts.api.apiUrl}`);
   }
+  return parts as Required<CloudParts>;
+}
+
+/**
+ * Stops what started, callers first: EventBridge stops listening (executions aborted by the shutdown
+ * keep their event for the next start), then the API, the functions, S3, Step Functions, Rekognition,
+ * listeners no service took over, DynamoDB. A part that fails to stop does not keep the rest running.
+ */
+async function closeAll(parts: CloudParts): Promise<void> {
+  const { api, registry, s3, stepFunctions, rekognition, dynamo, listeners } = parts;
+  const stops = [
+    async () => stepFunctions?.setStatusListener(undefined),
+    async () => api?.close(),
+    async () => registry?.close(),
+    async () => s3?.close(),
+    async () => stepFunctions?.close(),
+    async () => rekognition?.close(),
+    ...Object.values(listeners).map((server) => async () => {
+      if (server.listening) await new Promise((closed) => server.close(closed));
+    }),
+    async () => dynamo?.close(),
+  ];
+  for (const stop of stops) await stop().catch(() => {});
+}
+
+/** The environment a process needs for SDK clients to reach the cloud at `endpoints`. */
+function clientEnvironmentOf(endpoints: LocalCloudEndpoints): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
+    AWS_ENDPOINT_URL_REKOGNITION: endpoints.rekognition,
+    // s3rver stores aws-chunked bodies verbatim (silent corruption) and rejects flexible checksums.
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+  };
 }

@@ -14,6 +14,7 @@ import {
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
 import { assertLoopbackHost, freePort, localCredentials } from './ports';
+import { type CfnTemplate, type LocalNames, resourcesOfType } from './template';
 
 export type DynamoEngine = 'DynamoDB Local' | 'dynalite';
 
@@ -28,6 +29,36 @@ export interface LocalDynamo {
   unreachableFor(ms: number): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * CreateTable inputs for the template's tables: keys and indexes only. Whatever else the template
+ * sets (TimeToLiveSpecification, streams, point-in-time recovery, SSE, tags) is left out: dynalite and
+ * DynamoDB Local create the table without it, and nothing local depends on it (TTL deletion is
+ * asynchronous and best-effort on AWS too, so code must not rely on it).
+ */
+export function tablesFrom(template: CfnTemplate, names: LocalNames): CreateTableCommandInput[] {
+  return resourcesOfType(template, 'AWS::DynamoDB::Table').map(([logicalId, resource]) => {
+    const props = names.resolve<Record<string, unknown>>(resource.Properties ?? {});
+    const indexes = (list: unknown) =>
+      (list as { IndexName: string; KeySchema: unknown; Projection: unknown }[] | undefined)?.map(
+        ({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }),
+      );
+    return {
+      TableName: names.tableName(logicalId),
+      KeySchema: props.KeySchema,
+      AttributeDefinitions: props.AttributeDefinitions,
+      LocalSecondaryIndexes: indexes(props.LocalSecondaryIndexes),
+      GlobalSecondaryIndexes: indexes(props.GlobalSecondaryIndexes),
+      BillingMode: 'PAY_PER_REQUEST',
+    } as CreateTableCommandInput;
+  });
+}
+
+/** What `npm start -- --dynamodb-local` prints: the jar cannot be bound to loopback. */
+export const DYNAMODB_LOCAL_WARNING = (url: string) =>
+  `WARNING: DynamoDB Local (${url}) listens on every network interface (its jar has no bind option): ` +
+  'while it runs, anyone who can reach this machine can read and write its tables. Use it on a trusted ' +
+  'network only, or leave out --dynamodb-local to use dynalite, which listens on loopback only.';
 
 /** Java's major version, or null when there is no usable `java`. */
 export function javaMajorVersion(): number | null {

@@ -11,8 +11,10 @@
  * {"anything-but": ...}, {"exists": ...}, {"numeric": ...}, ...) and `$or` are refused when the cloud
  * starts, with the rule's name, rather than silently never matching.
  */
-import type { ExecutionDescription } from './stepfunctions/server';
-import { type CfnTemplate, type LocalNames, resourcesOfType } from './template';
+import { randomUUID } from 'node:crypto';
+import { invokePermissionsFrom } from './lambda/permissions';
+import type { ExecutionDescription, StatusListener } from './stepfunctions/server';
+import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION, type LocalNames, resourcesOfType } from './template';
 
 /** An EventBridge event, as targets receive it. */
 export interface EventBridgeEvent {
@@ -91,9 +93,7 @@ function unsupported(where: string, path: string, why: string): Error {
  * AWS::Lambda::Permission lets events.amazonaws.com invoke; anything else is refused at start-up.
  */
 export function rulesFrom(template: CfnTemplate, names: LocalNames): EventRule[] {
-  const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').map(([, r]) =>
-    names.resolve<Record<string, string>>(r.Properties),
-  );
+  const mayInvoke = invokePermissionsFrom(template, names);
   return resourcesOfType(template, 'AWS::Events::Rule').flatMap(([logicalId, resource]) => {
     const props = names.resolve<{
       EventPattern?: unknown;
@@ -127,13 +127,7 @@ export function rulesFrom(template: CfnTemplate, names: LocalNames): EventRule[]
           `${where}: target ${target.Id} sets ${shaping.join(', ')}; the local cloud delivers the whole event only`,
         );
       }
-      const allowed = permissions.some(
-        (p) =>
-          p.Principal === 'events.amazonaws.com' &&
-          p.Action === 'lambda:InvokeFunction' &&
-          (p.FunctionName === arn || arn.endsWith(`:${p.FunctionName}`)),
-      );
-      if (!allowed) {
+      if (!mayInvoke('events.amazonaws.com', arn)) {
         throw new Error(
           `${where}: no AWS::Lambda::Permission lets EventBridge invoke ${arn}; EventBridge could not deliver to it`,
         );
@@ -183,6 +177,30 @@ export function executionStatusChange(
 /** The Lambda functions an event goes to: every target of every rule that matches it. */
 export function targetsOf(rules: readonly EventRule[], event: EventBridgeEvent): string[] {
   return rules.filter((rule) => rule.matches(event)).flatMap((rule) => rule.functionArns);
+}
+
+/**
+ * Step Functions' status changes on the default bus: each closed execution's event goes, as an
+ * asynchronous invoke (with the target's own retries and dead letters), to every target of every rule
+ * that matches it. A delivery that cannot even be queued is logged.
+ */
+export function forwardStatusChanges(
+  rules: readonly EventRule[],
+  invokeAsync: (functionArn: string, event: EventBridgeEvent, source: string) => Promise<void>,
+  log: (line: string) => void,
+): StatusListener {
+  return (execution) => {
+    const event = executionStatusChange(execution, {
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      id: randomUUID(),
+    });
+    for (const functionArn of targetsOf(rules, event)) {
+      invokeAsync(functionArn, event, 'An EventBridge rule').catch((error: unknown) =>
+        log(`EventBridge delivery failed: ${(error as Error).message}`),
+      );
+    }
+  };
 }
 
 function parseJson(text: string, where: string): unknown {

@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom } from './cli-options';
-import { assertPortsFree, startLocalCloud } from './cloud';
+import { startLocalCloud } from './cloud';
+import { assertPortsFree } from './ports';
 import { DEFAULT_STATE_DIR, removeRunningCloud, writeRunningCloud } from './running-cloud';
 import { buildWebApp } from './web-build';
 

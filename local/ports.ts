@@ -70,6 +70,17 @@ export async function assertPortFree(
   });
 }
 
+/** Fails with a message naming the service and the flag when one of the cloud's ports is taken. */
+export async function assertPortsFree(options: { readonly ports?: Partial<PortSettings> }): Promise<void> {
+  const host = LOOPBACK_HOST;
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  await assertPortFree(host, ports.s3, 'S3', '--s3-port');
+  await assertPortFree(host, ports.dynamodb, 'DynamoDB', '--dynamodb-port');
+  await assertPortFree(host, ports.stepfunctions, 'Step Functions', '--stepfunctions-port');
+  await assertPortFree(host, ports.rekognition, 'Rekognition', '--rekognition-port');
+  await assertPortFree(host, ports.web, 'web app and API', '--web-port');
+}
+
 /** A free port on the host, for tests and for services that need a fixed port up front. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -4,6 +4,7 @@
  * carry S3's codes and messages, so the web app shows locally what it would show on AWS.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { S3RequestError } from './s3-auth';
 
 export interface PostUpload {
   /** The bucket in the request path. */
@@ -13,16 +14,8 @@ export interface PostUpload {
   fileSize: number;
 }
 
-export class PostPolicyError extends Error {
-  constructor(
-    public readonly code: string,
-    public readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = code;
-  }
-}
+/** An upload S3 refuses: its code, status and message, as for any refused request. */
+export class PostPolicyError extends S3RequestError {}
 
 type Condition = Record<string, string> | [string, string, string] | ['content-length-range', number, number];
 
@@ -145,7 +138,7 @@ function conditionFailed(condition: unknown[]): PostPolicyError {
 }
 
 /** S3's XML error body. */
-export function s3ErrorXml(error: PostPolicyError): string {
+export function s3ErrorXml(error: S3RequestError): string {
   const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${escapeXml(error.message)}</Message></Error>`;
 }

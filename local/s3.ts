@@ -10,13 +10,16 @@
  * that stay in the bucket's folder, and CORS for the web app's origin only.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import busboy from 'busboy';
 import S3rver from 's3rver';
-import { localCredentials } from './ports';
+import { bindHttpServer, RequestBodyTooLarge, readBody, urlOf } from './http';
+import type { InvokePermission } from './lambda/permissions';
+import { LOOPBACK_HOST, localCredentials } from './ports';
 import {
   assertSafeCopySource,
   assertSafeKey,
@@ -26,6 +29,7 @@ import {
   S3RequestError,
 } from './s3-auth';
 import { checkPostPolicy, PostPolicyError, s3ErrorXml } from './s3-post-policy';
+import { type CfnTemplate, LOCAL_REGION, type LocalNames, resourcesOfType } from './template';
 
 export interface NotificationRule {
   bucket: string;
@@ -41,18 +45,18 @@ export interface NotificationRule {
 export type AsyncInvoker = (functionArn: string, event: unknown) => Promise<void>;
 
 export interface LocalS3Options {
-  /** A loopback address: the local S3 refuses to listen anywhere else. */
-  host: string;
-  port: number;
+  /** A loopback address: the local S3 refuses to listen anywhere else. @default '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. @default 0 */
+  port?: number;
+  /** A listener already bound (see bindHttpServer), used instead of host and port. */
+  server?: Server;
   directory: string;
   buckets: string[];
   notifications: NotificationRule[];
   invokeAsync: AsyncInvoker;
-  /**
-   * The origins that get CORS grants (the web app's), asked per request: the web app's port may be
-   * picked after S3 starts. @default none
-   */
-  allowedOrigins?: () => readonly string[];
+  /** The origins that get CORS grants (the web app's). @default none */
+  allowedOrigins?: readonly string[];
 }
 
 interface S3rverRecord {
@@ -74,12 +78,86 @@ export interface LocalS3 {
   close(): Promise<void>;
 }
 
-export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
-  if (!isLoopback(options.host)) {
-    throw new Error(
-      `The local S3 listens on loopback only (127.0.0.1, ::1 or localhost), not on ${options.host}`,
+/** The template's buckets, by their local names. */
+export function bucketsFrom(template: CfnTemplate, names: LocalNames): string[] {
+  return resourcesOfType(template, 'AWS::S3::Bucket').map(([logicalId]) => names.bucketName(logicalId));
+}
+
+/**
+ * The template's bucket notifications (CDK's Custom::S3BucketNotifications), each to a Lambda function
+ * that a permission lets S3 invoke; a notification S3 would refuse stops the start.
+ */
+export function notificationsFrom(
+  template: CfnTemplate,
+  names: LocalNames,
+  mayInvoke: InvokePermission,
+): NotificationRule[] {
+  return resourcesOfType(template, 'Custom::S3BucketNotifications').flatMap(([logicalId, resource]) => {
+    const props = names.resolve<{
+      BucketName: string;
+      NotificationConfiguration: Record<string, unknown[]>;
+    }>(resource.Properties);
+    const unsupported = Object.keys(props.NotificationConfiguration).filter(
+      (kind) => kind !== 'LambdaFunctionConfigurations',
     );
-  }
+    if (unsupported.length > 0) {
+      throw new Error(
+        `${logicalId}: the local cloud delivers S3 notifications to Lambda only, not ${unsupported.join(', ')}`,
+      );
+    }
+    const configurations = props.NotificationConfiguration.LambdaFunctionConfigurations as {
+      Id?: string;
+      Events: string[];
+      Filter?: { Key?: { FilterRules?: { Name: string; Value: string }[] } };
+      LambdaFunctionArn: string;
+    }[];
+    return configurations.map((configuration, index) => {
+      // S3 can only invoke a function whose resource policy lets s3.amazonaws.com do so.
+      if (!mayInvoke('s3.amazonaws.com', configuration.LambdaFunctionArn)) {
+        throw new Error(
+          `${logicalId}: no AWS::Lambda::Permission lets S3 invoke ${configuration.LambdaFunctionArn}; S3 would refuse this notification`,
+        );
+      }
+      const rule = (name: string) =>
+        configuration.Filter?.Key?.FilterRules?.find((r) => r.Name.toLowerCase() === name)?.Value ?? '';
+      return {
+        id: configuration.Id ?? `${logicalId}-${index}`,
+        bucket: props.BucketName,
+        events: configuration.Events,
+        prefix: rule('prefix'),
+        suffix: rule('suffix'),
+        functionArn: configuration.LambdaFunctionArn,
+      };
+    });
+  });
+}
+
+/** Reads objects of the local S3 at `url` (for the local Rekognition's Image.S3Object). */
+export function s3ObjectReader(url: string) {
+  return async (bucket: string, key: string, version?: string): Promise<Uint8Array> => {
+    const client = new S3Client({
+      endpoint: url,
+      region: LOCAL_REGION,
+      credentials: localCredentials,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    try {
+      const response = await client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: version }),
+      );
+      return await response.Body!.transformToByteArray();
+    } finally {
+      client.destroy();
+    }
+  };
+}
+
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  const front =
+    options.server ??
+    (await bindHttpServer(options.host ?? LOOPBACK_HOST, options.port ?? 0, 'The local S3'));
   mkdirSync(options.directory, { recursive: true });
   // Only this user can enter the folder (mkdtemp makes it 0700), so only the front reaches s3rver.
   const socketDir = mkdtempSync(join(tmpdir(), 'local-s3-'));
@@ -93,16 +171,15 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     // No CORS configuration: the front answers CORS, for the web app's origin only.
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
-  let front: Server;
   try {
     await server.run();
-    front = await startFront(options.host, options.port, socketPath, options.allowedOrigins ?? (() => []));
   } catch (error) {
     await server.close().catch(() => {});
+    front.close();
     rmSync(socketDir, { recursive: true, force: true });
     throw error;
   }
-  const port = (front.address() as AddressInfo).port;
+  serveFront(front, socketPath, options.allowedOrigins ?? []);
   const inFlight = new Set<Promise<void>>();
   const delivered: { functionArn: string; event: unknown }[] = [];
   const deliver = (functionArn: string, event: unknown) => {
@@ -128,7 +205,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   });
 
   return {
-    url: `http://${options.host}:${port}`,
+    url: urlOf(front),
     async drain() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
@@ -149,10 +226,6 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   };
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
 /** Methods the web app's origin may use from a browser (preflights answered for these). */
 const CORS_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'];
 
@@ -162,21 +235,16 @@ const CORS_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'];
  * request's signature (see s3-auth.ts), and forwards what passes to s3rver unchanged (same method,
  * path, query and headers, Host included).
  */
-async function startFront(
-  host: string,
-  port: number,
-  socketPath: string,
-  allowedOrigins: () => readonly string[],
-): Promise<Server> {
-  const front = createServer((request, response) => {
+function serveFront(front: Server, socketPath: string, allowedOrigins: readonly string[]): void {
+  front.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const origin = request.headers.origin;
-    const granted = origin !== undefined && allowedOrigins().includes(origin);
+    const granted = origin !== undefined && allowedOrigins.includes(origin);
     // Only the web app's origin may read answers; every other page gets no grant at all.
     const cors: Record<string, string> = {
       ...(origin !== undefined ? { vary: 'Origin' } : {}),
       ...(granted ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'ETag' } : {}),
     };
-    const refuse = (error: S3RequestError | PostPolicyError) => {
+    const refuse = (error: S3RequestError) => {
       if (response.headersSent) {
         response.destroy();
         return;
@@ -299,7 +367,13 @@ async function startFront(
       if (typeof copySource === 'string') assertSafeCopySource(copySource);
       if (request.method === 'POST' && /[?&]delete(=|&|$)/.test(request.url ?? '')) {
         // DeleteObjects names its keys in the body.
-        const body = await readBody(request, MAX_DELETE_BYTES);
+        const body = await readBody(request, MAX_DELETE_BYTES, { stopEarly: true }).catch(
+          (error: unknown) => {
+            throw error instanceof RequestBodyTooLarge
+              ? new S3RequestError('MalformedXML', 400, 'The request body is too large')
+              : error;
+          },
+        );
         for (const key of deleteObjectsKeys(body.toString('utf8'))) assertSafeKey(key);
         forward(body);
         return;
@@ -307,15 +381,10 @@ async function startFront(
       forward();
     };
     handle().catch((error: unknown) => {
-      if (error instanceof S3RequestError || error instanceof PostPolicyError) refuse(error);
+      if (error instanceof S3RequestError) refuse(error);
       else refuse(new S3RequestError('InternalError', 500, (error as Error).message));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    front.once('error', reject);
-    front.listen(port, host, () => resolve());
-  });
-  return front;
 }
 
 /** The Host values a loopback client sends to the front. */
@@ -327,30 +396,15 @@ function loopbackHosts(front: Server): string[] {
 /** DeleteObjects takes up to 1000 keys of up to 1 KB each. */
 const MAX_DELETE_BYTES = 2 * 1024 * 1024;
 
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new S3RequestError('MalformedXML', 400, 'The request body is too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** Buffers a multipart upload and reads its fields and the file's size. */
 async function readFormUpload(
   request: IncomingMessage,
 ): Promise<{ body: Buffer; fields: Record<string, string>; fileSize: number; fileName: string }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES)
-      throw new Error(`the local S3 takes POST uploads up to ${MAX_FORM_BYTES / 1024 / 1024} MB`);
-    chunks.push(chunk as Buffer);
-  }
-  const body = Buffer.concat(chunks);
+  const body = await readBody(request, MAX_FORM_BYTES, { stopEarly: true }).catch((error: unknown) => {
+    throw error instanceof RequestBodyTooLarge
+      ? new Error(`the local S3 takes POST uploads up to ${MAX_FORM_BYTES / 1024 / 1024} MB`)
+      : error;
+  });
   const fields: Record<string, string> = {};
   let fileSize = 0;
   let fileName = '';

@@ -45,6 +45,17 @@ export function resourcesOfType(template: CfnTemplate, type: string): [string, C
   return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 }
 
+/** The stack's outputs resolved locally; those that only mean something on AWS (a CloudFront URL, a Cognito domain) are left out. */
+export function resolvedOutputs(template: CfnTemplate, names: LocalNames): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const [key, output] of Object.entries(template.Outputs ?? {})) {
+    try {
+      outputs[key] = String(names.resolve(output.Value));
+    } catch {}
+  }
+  return outputs;
+}
+
 /**
  * Local names for the template's resources. Physical names are what CloudFormation would generate;
  * locally they are derived from the stack name and logical id so they stay the same between runs.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { assertLoopbackHost, LOOPBACK_HOST } from '../ports';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { bindHttpServer, RequestBodyTooLarge, readBody, urlOf } from '../http';
+import { LOOPBACK_HOST } from '../ports';
 import {
   internalServerError,
   invalidImageFormat,
@@ -33,6 +33,8 @@ export interface RekognitionServerOptions {
   readonly host?: string;
   /** @default 0 (a free port; the handle reports the one chosen) */
   readonly port?: number;
+  /** A listener already bound (see bindHttpServer), used instead of host and port. */
+  readonly server?: Server;
   /**
    * Serves `Image.S3Object`; the local cloud passes one backed by its local S3.
    * @default none: S3Object requests fail with InvalidS3ObjectException
@@ -93,8 +95,13 @@ export async function startRekognitionServer(
   options: RekognitionServerOptions = {},
 ): Promise<RekognitionServer> {
   // Loopback only: the endpoint answers anyone unsigned, and reads the local S3 for them.
-  const listenHost = options.host ?? LOOPBACK_HOST;
-  assertLoopbackHost(listenHost, 'The local Rekognition endpoint');
+  const server =
+    options.server ??
+    (await bindHttpServer(
+      options.host ?? LOOPBACK_HOST,
+      options.port ?? 0,
+      'The local Rekognition endpoint',
+    ));
   const recognizer = options.recognizer ?? new RecognizerPool();
   const onInternalError =
     options.onInternalError ?? ((error: unknown) => console.error('[local rekognition]', error));
@@ -141,7 +148,15 @@ export async function startRekognitionServer(
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY_BYTES).catch((error: unknown) => {
+      throw error instanceof RequestBodyTooLarge
+        ? validationError(
+            `'<${error.size} bytes>'`,
+            'body',
+            `Request must be at most ${MAX_BODY_BYTES} bytes (Image.Bytes at most 5242880 before base64)`,
+          )
+        : error;
+    });
     if (path === '/_local/throttle' && req.method === 'POST') {
       const count = parseJsonObject(body).count;
       if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
@@ -163,7 +178,7 @@ export async function startRekognitionServer(
     sendJson(res, 200, requestId, response);
   }
 
-  const server = createServer((req, res) => {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     stats.requests++;
     const requestId = randomUUID();
     const handled = route(req, res, requestId).catch((error: unknown) => {
@@ -177,20 +192,11 @@ export async function startRekognitionServer(
     void handled.finally(() => inFlight.delete(handled));
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, listenHost, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-
+  const url = urlOf(server);
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
+    url,
+    port: Number(new URL(url).port),
     stats,
     workers: recognizer.concurrency,
     throttleNext,
@@ -208,34 +214,6 @@ export async function startRekognitionServer(
       return closing;
     },
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      // Keep reading (and discarding) so the answer can still be sent on this connection.
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (size > MAX_BODY_BYTES) {
-        reject(
-          validationError(
-            `'<${size} bytes>'`,
-            'body',
-            `Request must be at most ${MAX_BODY_BYTES} bytes (Image.Bytes at most 5242880 before base64)`,
-          ),
-        );
-      } else {
-        resolve(Buffer.concat(chunks));
-      }
-    });
-    req.on('error', reject);
-    // A connection dropped mid-body (or by close()) emits neither 'end' nor always 'error'.
-    req.on('close', () => reject(new Error('The connection closed before the request body was read')));
-  });
 }
 
 function parseJsonObject(body: Buffer): Record<string, unknown> {

@@ -7,9 +7,9 @@
  * Operations: StartExecution, DescribeExecution, GetExecutionHistory, ListExecutions, StopExecution.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { assertLoopbackHost, LOOPBACK_HOST } from '../ports';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { bindHttpServer, RequestBodyTooLarge, readBody, urlOf } from '../http';
+import { LOOPBACK_HOST } from '../ports';
 import { apiErrors, SfnApiError } from './errors';
 import type { ExecutionStatus } from './history';
 import {
@@ -29,6 +29,8 @@ export interface StepFunctionsOptions extends StepFunctionsSettings {
   readonly host?: string;
   /** 0 picks a free port. @default 0 */
   readonly port?: number;
+  /** A listener already bound (see bindHttpServer), used instead of host and port. */
+  readonly server?: Server;
 }
 
 export interface LocalStepFunctions {
@@ -53,25 +55,19 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 
 export async function startStepFunctions(options: StepFunctionsOptions): Promise<LocalStepFunctions> {
-  const host = options.host ?? LOOPBACK_HOST;
-  assertLoopbackHost(host, 'Step Functions');
   const service = new StepFunctionsService(options);
-  const server = createServer((request, response) => {
+  const server =
+    options.server ??
+    (await bindHttpServer(options.host ?? LOOPBACK_HOST, options.port ?? 0, 'Step Functions'));
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     void handleRequest(service, request, response);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = urlOf(server);
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port,
+    url,
+    port: Number(new URL(url).port),
     waitForIdle: () => service.waitForIdle(),
     listExecutions: (filter) => service.listExecutions(filter),
     setStatusListener: (listener) => service.setStatusListener(listener),
@@ -95,7 +91,13 @@ async function handleRequest(
 ) {
   const requestId = randomUUID();
   try {
-    const body = await readBody(request);
+    const body = (
+      await readBody(request, MAX_BODY_BYTES).catch((error: unknown) => {
+        throw error instanceof RequestBodyTooLarge
+          ? apiErrors.validation(`Request body exceeds ${MAX_BODY_BYTES} bytes`)
+          : error;
+      })
+    ).toString('utf8');
     const target = String(request.headers['x-amz-target'] ?? '');
     if (request.method !== 'POST' || !target.startsWith(TARGET_PREFIX))
       throw apiErrors.unknownOperation(target);
@@ -126,22 +128,6 @@ async function handleRequest(
       );
     }
   }
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (size > MAX_BODY_BYTES) reject(apiErrors.validation(`Request body exceeds ${MAX_BODY_BYTES} bytes`));
-      else resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    request.on('error', reject);
-  });
 }
 
 function send(

@@ -14,8 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudOptionsFrom } from '../../local/cli-options';
-import { tablesFrom } from '../../local/cloud';
-import { type LocalDynamo, startLocalDynamo } from '../../local/dynamodb';
+import { type LocalDynamo, startLocalDynamo, tablesFrom } from '../../local/dynamodb';
 import { localCredentials } from '../../local/ports';
 import { type CfnTemplate, LocalNames } from '../../local/template';
 

@@ -12,6 +12,7 @@
  * starts, with the rule's name, rather than silently never matching.
  */
 import { randomUUID } from 'node:crypto';
+import { isFunctionArn } from './arn';
 import { invokePermissionsFrom } from './lambda/permissions';
 import type { ExecutionDescription, StatusListener } from './stepfunctions/server';
 import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION, type LocalNames, resourcesOfType } from './template';
@@ -116,7 +117,7 @@ export function rulesFrom(template: CfnTemplate, names: LocalNames): EventRule[]
     const functionArns = (props.Targets ?? []).map((target) => {
       const arn = String(target.Arn);
       // A function, or one of its aliases or versions (function:<name>:<qualifier>).
-      if (!/^arn:aws:lambda:[^:]+:\d{12}:function:[^:]+(:[^:]+)?$/.test(arn)) {
+      if (!isFunctionArn(arn)) {
         throw new Error(
           `${where}: target ${target.Id} is ${arn}; the local cloud delivers to Lambda functions only`,
         );

@@ -1,9 +1,9 @@
 /**
  * The HTTP plumbing every local endpoint shares: a listener bound before what answers on it is
- * wired (so the local cloud knows every address before it wires one service to another), and a
- * request body read with a size limit.
+ * wired (so the local cloud knows every address before it wires one service to another), a request
+ * body read with a size limit, and an answer in AWS's JSON protocols.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { assertLoopbackHost } from './ports';
 
@@ -76,4 +76,25 @@ export function readBody(
     const onClose = () => reject(new Error('The connection closed before the request body was read'));
     request.on('data', onData).once('end', onEnd).once('error', reject).once('close', onClose);
   });
+}
+
+/**
+ * An answer in AWS's JSON protocols: the body with its request id and, for an error, the type the SDK
+ * throws (x-amzn-errortype). A client already answered, or gone, gets nothing.
+ */
+export function sendAwsJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  meta: { readonly contentType: string; readonly requestId: string; readonly errorType?: string },
+): void {
+  if (response.headersSent || response.destroyed) return;
+  const payload = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': meta.contentType,
+    'content-length': Buffer.byteLength(payload),
+    'x-amzn-requestid': meta.requestId,
+    ...(meta.errorType ? { 'x-amzn-errortype': meta.errorType } : {}),
+  });
+  response.end(payload);
 }

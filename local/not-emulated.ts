@@ -10,6 +10,7 @@
  * alias or version and every state machine an alarm's metric names must exist, and every hook must
  * be a function of the template. So a dangling alarm fails the local cloud's start, as it fails a test.
  */
+import { parseQualifiedArn } from './arn';
 import { type CfnTemplate, LOCAL_VERSION, type LocalNames, resourcesOfType } from './template';
 
 const LISTED: Record<string, string> = {
@@ -151,10 +152,10 @@ function lambdaQualifiers(template: CfnTemplate, names: LocalNames): Map<string,
   const byFunction = new Map<string, Set<string>>();
   for (const type of ['AWS::Lambda::Alias', 'AWS::Lambda::Version']) {
     for (const [logicalId] of resourcesOfType(template, type)) {
-      const parts = names.qualifiedFunctionArn(logicalId).split(':');
-      const set = byFunction.get(parts[6]) ?? new Set<string>();
-      set.add(parts[7]);
-      byFunction.set(parts[6], set);
+      const { name, qualifier } = parseQualifiedArn(names.qualifiedFunctionArn(logicalId));
+      const set = byFunction.get(name) ?? new Set<string>();
+      set.add(qualifier!);
+      byFunction.set(name, set);
     }
   }
   return byFunction;

@@ -5,6 +5,7 @@
  */
 import { buildApp, createInProcessApp } from '../lib/app';
 import { type PipelineConfig, resolveConfig } from '../lib/config';
+import { parseQualifiedArn } from './arn';
 import { type IntrinsicValues, resolveIntrinsics } from './cfn-intrinsics';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -122,7 +123,7 @@ export class LocalNames implements IntrinsicValues {
         `State machine alias ${logicalId} names no version (DeploymentPreference or RoutingConfiguration)`,
       );
     }
-    const stateMachineArn = this.resolve<string>(versionArn).split(':').slice(0, 7).join(':');
+    const stateMachineArn = parseQualifiedArn(this.resolve<string>(versionArn)).unqualified;
     return `${stateMachineArn}:${props.Name ?? logicalId}`;
   }
 

@@ -7,6 +7,7 @@
  * does not define (an alias someone forgot to create, a version of another function) runs nothing:
  * callers report it as not a function of this template, and the local cloud refuses to start.
  */
+import { parseQualifiedArn } from '../arn';
 import { type CfnTemplate, LOCAL_VERSION, type LocalNames, resourcesOfType } from '../template';
 
 export class LambdaQualifiers {
@@ -50,7 +51,7 @@ export class LambdaQualifiers {
 
   /** The qualifier an invocation of `arn` runs under: the alias or version, else $LATEST. */
   static qualifierOf(arn: string): string {
-    return arn.split(':')[7] ?? '$LATEST';
+    return parseQualifiedArn(arn).qualifier ?? '$LATEST';
   }
 
   /** How many aliases and versions the template defines, for the start-up log. */
@@ -61,5 +62,5 @@ export class LambdaQualifiers {
 
 /** `arn:aws:lambda:<region>:<account>:function:<name>`, without a qualifier. */
 function unqualified(arn: string): string {
-  return arn.split(':').slice(0, 7).join(':');
+  return parseQualifiedArn(arn).unqualified;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { bindHttpServer, RequestBodyTooLarge, readBody, urlOf } from '../http';
+import { bindHttpServer, RequestBodyTooLarge, readBody, sendAwsJson, urlOf } from '../http';
 import { LOOPBACK_HOST } from '../ports';
 import {
   internalServerError,
@@ -323,22 +323,8 @@ async function loadImage(
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  requestId: string,
-  body: unknown,
-  extra: Record<string, string> = {},
-): void {
-  if (res.headersSent || res.destroyed) return;
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': JSON_1_1,
-    'content-length': Buffer.byteLength(payload),
-    'x-amzn-requestid': requestId,
-    ...extra,
-  });
-  res.end(payload);
+function sendJson(res: ServerResponse, status: number, requestId: string, body: unknown, errorType?: string) {
+  sendAwsJson(res, status, body, { contentType: JSON_1_1, requestId, errorType });
 }
 
 /** AWS JSON error: `__type` and `x-amzn-ErrorType` name the exception the SDK throws. */
@@ -348,7 +334,7 @@ function sendError(res: ServerResponse, requestId: string, error: RekognitionErr
     error.statusCode,
     requestId,
     { __type: error.type, Code: error.type, Logref: requestId, Message: error.message },
-    { 'x-amzn-errortype': error.type },
+    error.type,
   );
 }
 

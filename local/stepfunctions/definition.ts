@@ -4,6 +4,8 @@
  * reaches aws-local-stepfunctions.
  */
 
+import { isFunctionArn } from '../arn';
+
 /** The fields of a state this package reads; the definition itself is passed on untouched. */
 export interface AslState {
   readonly Type: string;
@@ -52,7 +54,7 @@ export type TaskResource =
   | { readonly kind: 'service'; readonly resourceType: string; readonly resource: string };
 
 export function classifyTaskResource(resource: string): TaskResource {
-  if (/^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:/.test(resource)) {
+  if (isFunctionArn(resource)) {
     return { kind: 'lambda-function', functionArn: resource };
   }
   const integration = /^arn:[\w-]+:states:::(.+)$/.exec(resource);

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { bindHttpServer, RequestBodyTooLarge, readBody, urlOf } from '../http';
+import { bindHttpServer, RequestBodyTooLarge, readBody, sendAwsJson, urlOf } from '../http';
 import { LOOPBACK_HOST } from '../ports';
 import { apiErrors, SfnApiError } from './errors';
 import type { ExecutionStatus } from './history';
@@ -137,13 +137,5 @@ function send(
   requestId: string,
   errorType?: string,
 ) {
-  if (response.headersSent || response.destroyed) return;
-  const payload = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': CONTENT_TYPE,
-    'content-length': Buffer.byteLength(payload),
-    'x-amzn-requestid': requestId,
-    ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
-  });
-  response.end(payload);
+  sendAwsJson(response, status, body, { contentType: CONTENT_TYPE, requestId, errorType });
 }

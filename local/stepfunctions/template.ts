@@ -2,6 +2,7 @@
  * The Step Functions slice of the template: every AWS::StepFunctions::StateMachine, its definition
  * with intrinsics resolved, its aliases, and its Lambda Tasks bound to the template's functions.
  */
+import { parseQualifiedArn } from '../arn';
 import { type CfnTemplate, type LocalNames, resourcesOfType } from '../template';
 import { classifyTaskResource, indexStates } from './definition';
 import { type InvokeFunction, lambdaTaskHandlers } from './lambda-tasks';
@@ -28,7 +29,7 @@ export function stateMachinesFrom(
     const props = resource.Properties as { DefinitionString: unknown; StateMachineType?: string };
     const definition = JSON.parse(names.resolve<string>(props.DefinitionString)) as object;
     const arn = names.stateMachineArn(logicalId);
-    const name = arn.split(':').pop()!;
+    const { name } = parseQualifiedArn(arn);
     // A Task naming a function the template does not have would fail only when an execution reaches it.
     for (const [stateName, state] of indexStates(definition)) {
       if (state.Type !== 'Task' || !state.Resource) continue;

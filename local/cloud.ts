@@ -30,13 +30,13 @@ import { notEmulatedFrom } from './not-emulated';
 import {
   assertPortsFree,
   DEFAULT_PORTS,
+  DEFAULT_STATE_DIR,
   LOCAL_OWNER,
   LOOPBACK_HOST,
   localCredentials,
   type PortSettings,
 } from './ports';
 import { type RekognitionServer, startRekognitionServer } from './rekognition/server';
-import { DEFAULT_STATE_DIR } from './running-cloud';
 import { bucketsFrom, type LocalS3, notificationsFrom, s3ObjectReader, startLocalS3 } from './s3';
 import { type LocalStepFunctions, startStepFunctions } from './stepfunctions/server';
 import { stateMachinesFrom } from './stepfunctions/template';
@@ -119,13 +119,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const endpoints = await bindAll(start, parts);
     const { dynamo, registry, rekognition, stepFunctions, s3 } = await wireAll(start, endpoints, parts);
     // Attached last, so executions that closed while the cloud was down reach functions that run.
-    stepFunctions.setStatusListener(
-      forwardStatusChanges(
-        slices.rules,
-        (arn, event, source) => registry.invokeAsync(arn, event, source),
-        log,
-      ),
-    );
+    stepFunctions.setStatusListener(forwardStatusChanges(slices.rules, registry, log));
     const replayed = registry.replayPending();
     if (replayed > 0) log(`Lambda async queue: ${replayed} event(s) from the last run delivered again`);
     if (slices.rules.length > 0) log(`EventBridge rules: ${slices.rules.map((rule) => rule.id).join(', ')}`);

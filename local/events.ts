@@ -2,7 +2,7 @@
  * EventBridge, as far as the template uses it: the default bus's rules (AWS::Events::Rule) with their
  * EventPattern and Lambda targets, and the events the local cloud emits on it (Step Functions'
  * "Execution Status Change"). Delivery to a target is asynchronous, like EventBridge's, with the
- * target function's async retry policy (see cloud.ts).
+ * target function's async retry policy (see lambda/registry.ts).
  *
  * The pattern matcher knows EventBridge's exact-value matching: every field of the pattern must be in
  * the event; a field given as a list matches when the event's value (or, for a list in the event, one
@@ -187,7 +187,7 @@ export function targetsOf(rules: readonly EventRule[], event: EventBridgeEvent):
  */
 export function forwardStatusChanges(
   rules: readonly EventRule[],
-  invokeAsync: (functionArn: string, event: EventBridgeEvent, source: string) => Promise<void>,
+  targets: { invokeAsync(functionArn: string, event: EventBridgeEvent, source: string): Promise<void> },
   log: (line: string) => void,
 ): StatusListener {
   return (execution) => {
@@ -197,9 +197,9 @@ export function forwardStatusChanges(
       id: randomUUID(),
     });
     for (const functionArn of targetsOf(rules, event)) {
-      invokeAsync(functionArn, event, 'An EventBridge rule').catch((error: unknown) =>
-        log(`EventBridge delivery failed: ${(error as Error).message}`),
-      );
+      targets
+        .invokeAsync(functionArn, event, 'An EventBridge rule')
+        .catch((error: unknown) => log(`EventBridge delivery failed: ${(error as Error).message}`));
     }
   };
 }

@@ -7,8 +7,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom } from './cli-options';
 import { startLocalCloud } from './cloud';
-import { assertPortsFree } from './ports';
-import { DEFAULT_STATE_DIR, removeRunningCloud, writeRunningCloud } from './running-cloud';
+import { assertPortsFree, DEFAULT_STATE_DIR } from './ports';
+import { removeRunningCloud, writeRunningCloud } from './running-cloud';
 import { buildWebApp } from './web-build';
 
 const { values: flags } = parseArgs({ options: CLOUD_FLAGS, allowPositionals: false });

@@ -12,7 +12,8 @@ import { importTypeScript } from './cli/import-typescript';
 import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom } from './cli-options';
 import type { LocalCloud } from './cloud';
 import { type PipelineResult, pipelineClients, runPipeline } from './pipeline-run';
-import { DEFAULT_STATE_DIR, readRunningCloud } from './running-cloud';
+import { DEFAULT_STATE_DIR } from './ports';
+import { readRunningCloud } from './running-cloud';
 
 const USAGE = `Usage: npm run pipeline -- [--json] [--timeout <seconds>] <file or folder>...
 

@@ -1,4 +1,5 @@
 import { createServer, isIPv4, isIPv6 } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The only address the local cloud listens on. Its services have no authentication worth the name
@@ -38,6 +39,9 @@ export interface PortSettings {
   stepfunctions: number;
   rekognition: number;
 }
+
+/** Where the local cloud keeps its state unless told otherwise (git-ignored). */
+export const DEFAULT_STATE_DIR = fileURLToPath(new URL('../.local-cloud', import.meta.url));
 
 export const DEFAULT_PORTS: PortSettings = {
   web: 4600,

@@ -10,8 +10,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG } from '../lib/config';
 import { redriveDeadLetters } from './dead-letters';
+import { DEFAULT_STATE_DIR } from './ports';
 import { redriveOnAws } from './redrive-aws';
-import { DEFAULT_STATE_DIR, readRunningCloud } from './running-cloud';
+import { readRunningCloud } from './running-cloud';
 
 const USAGE = `Usage: npm run redrive [-- --state-dir <dir>]
        npm run redrive -- --aws [--stack <name>]

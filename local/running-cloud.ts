@@ -7,10 +7,6 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** Where the local cloud keeps its state unless told otherwise (git-ignored). */
-export const DEFAULT_STATE_DIR = fileURLToPath(new URL('../.local-cloud', import.meta.url));
 
 export interface RunningCloud {
   readonly pid: number;

@@ -13,6 +13,7 @@ import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { PipelineConfig } from '../lib/config';
 import { API_PREFIX, browserOrigins, type LocalApiGateway, routesFrom, startApiGateway } from './api-gateway';
+import { clientEnvironmentOf, type LocalCloudEndpoints } from './client-environment';
 import {
   DYNAMODB_LOCAL_WARNING,
   type DynamoEngine,
@@ -33,7 +34,6 @@ import {
   DEFAULT_STATE_DIR,
   LOCAL_OWNER,
   LOOPBACK_HOST,
-  localCredentials,
   type PortSettings,
 } from './ports';
 import { type RekognitionServer, startRekognitionServer } from './rekognition/server';
@@ -48,6 +48,8 @@ import {
   resolvedOutputs,
   synthesize,
 } from './template';
+
+export type { LocalCloudEndpoints } from './client-environment';
 
 export interface LocalCloudOptions {
   /** Where buckets, tables, executions and logs persist between runs. @default '<repo>/.local-cloud' */
@@ -69,15 +71,6 @@ export interface LocalCloudOptions {
   readonly webRoot?: string;
   /** Progress lines. @default nothing */
   readonly log?: (line: string) => void;
-}
-
-export interface LocalCloudEndpoints {
-  /** The web app, with the API under /api; absent when the template has no HTTP API. */
-  web?: string;
-  s3: string;
-  dynamodb: string;
-  stepfunctions: string;
-  rekognition: string;
 }
 
 export interface LocalCloud {
@@ -290,21 +283,4 @@ async function closeAll(parts: CloudParts): Promise<void> {
     async () => dynamo?.close(),
   ];
   for (const stop of stops) await stop().catch(() => {});
-}
-
-/** The environment a process needs for SDK clients to reach the cloud at `endpoints`. */
-function clientEnvironmentOf(endpoints: LocalCloudEndpoints): Record<string, string> {
-  return {
-    AWS_REGION: LOCAL_REGION,
-    AWS_DEFAULT_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_S3: endpoints.s3,
-    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-    AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
-    AWS_ENDPOINT_URL_REKOGNITION: endpoints.rekognition,
-    // s3rver stores aws-chunked bodies verbatim (silent corruption) and rejects flexible checksums.
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-  };
 }

@@ -93,11 +93,12 @@ export class FunctionRegistry {
   /**
    * Lambda's asynchronous Invoke: the event is queued durably, then tried with its retries, then kept
    * as a dead letter. Resolves once it is settled; an event the shutdown interrupts stays queued for
-   * the next start. `source` (e.g. "S3 notification") names the sender in messages.
+   * the next start. `source` (e.g. "S3 notification") names the sender in messages. An unknown ARN
+   * rejects (never throws: S3 and EventBridge call this from event listeners).
    */
-  invokeAsync(arn: string, event: unknown, source: string): Promise<void> {
+  async invokeAsync(arn: string, event: unknown, source: string): Promise<void> {
     const fn = this.get(arn, `${source} targets`);
-    return this.deliver(fn, this.queue.add({ functionArn: arn, event, source }));
+    await this.deliver(fn, this.queue.add({ functionArn: arn, event, source }));
   }
 
   /**

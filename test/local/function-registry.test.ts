@@ -121,7 +121,7 @@ describe('the function registry', () => {
 
   it('queues nothing for an async invoke of an unknown function, and says who sent it', async () => {
     const { registry, stateDir } = registryOf(template());
-    await expect(async () => registry.invokeAsync(MISSING_ARN, {}, 'S3 notification')).rejects.toThrow(
+    await expect(registry.invokeAsync(MISSING_ARN, {}, 'S3 notification')).rejects.toThrow(
       `S3 notification targets ${MISSING_ARN}, which is not a function, alias or version of this template`,
     );
     expect(readdirSync(join(stateDir, 'lambda-async-queue'))).toEqual([]);

@@ -117,7 +117,11 @@ export class FunctionRegistry {
         this.queue.settle(entry);
         continue;
       }
-      void this.deliver(fn, entry);
+      this.deliver(fn, entry).catch((error: unknown) =>
+        this.settings.log(
+          `${entry.source} for ${entry.functionArn} not delivered again: ${(error as Error).message}`,
+        ),
+      );
       replayed += 1;
     }
     return replayed;

@@ -8,12 +8,17 @@ import type { AddressInfo } from 'node:net';
 import { assertLoopbackHost } from './ports';
 
 /**
- * An HTTP server listening on `host:port` (0: a free port) that answers nothing yet: attach a
- * 'request' listener to serve. Refuses anything but a loopback host, naming `service`.
+ * An HTTP server listening on `host:port` (0: a free port) that serves nothing yet: attach a
+ * 'request' listener to serve. Until one is attached, every request gets 503 with Retry-After (SDK
+ * clients retry it), not silence. Refuses anything but a loopback host, naming `service`.
  */
 export async function bindHttpServer(host: string, port: number, service: string): Promise<Server> {
   assertLoopbackHost(host, service);
-  const server = createServer();
+  const server = createServer((_request, response) => {
+    if (server.listenerCount('request') > 1) return; // the service answers
+    response.writeHead(503, { 'retry-after': '1', connection: 'close' });
+    response.end(`${service} is starting`);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

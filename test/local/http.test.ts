@@ -24,7 +24,11 @@ describe('a local endpoint reading a request body', () => {
       });
     });
     url = urlOf(server);
-    close = () => new Promise((resolve) => server.close(() => resolve()));
+    close = () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
   });
   afterAll(() => close());
 
@@ -33,6 +37,21 @@ describe('a local endpoint reading a request body', () => {
     await expect(bindHttpServer('0.0.0.0', 0, 'The test endpoint')).rejects.toThrow(
       /The test endpoint listens on loopback only/,
     );
+  });
+
+  it('answers 503 until a service is attached to a bound listener', async () => {
+    const server = await bindHttpServer('127.0.0.1', 0, 'The test endpoint');
+    try {
+      const starting = await fetch(urlOf(server));
+      expect(starting.status).toBe(503);
+      expect(starting.headers.get('retry-after')).toBe('1');
+      server.on('request', (_request: IncomingMessage, response: ServerResponse) => response.end('served'));
+      const served = await fetch(urlOf(server));
+      expect([served.status, await served.text()]).toEqual([200, 'served']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('reads a body of exactly the limit', async () => {

@@ -46,6 +46,7 @@ export class PhotoReprocessing extends Construct {
   public readonly preparePhoto: PipelineFunction;
   /** PhotoRepo: the run's results are under ReprocessResults/. */
   public readonly resultsBucket: s3.IBucket;
+  private readonly config: PipelineConfig;
   /** The Distributed Map state's name: what DescribeMapRun's ARN and the results are labelled with. */
   public static readonly MAP_STATE = 'ReprocessPhotos';
 
@@ -162,6 +163,7 @@ export class PhotoReprocessing extends Construct {
         'Reprocess: every photo under Incoming/ through ImageProc again, skipping those made with the current pipeline version',
     });
     this.resultsBucket = photoRepo;
+    this.config = config;
     this.acknowledgeFindings(imageProc);
   }
 
@@ -196,6 +198,14 @@ export class PhotoReprocessing extends Construct {
         reason: "The Distributed Map's child executions get names only known at run time.",
       },
     );
+    const { itemSource, inventoryBucket } = this.config.reprocess;
+    if (itemSource === 'inventory') {
+      Validations.of(this.stateMachine).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${inventoryBucket}/*]`,
+        reason:
+          'S3 Inventory names its manifest and data files by date and run; the run reads them from the inventory bucket only.',
+      });
+    }
   }
 }
 

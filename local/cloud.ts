@@ -214,6 +214,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     };
 
     const stateMachines = stateMachinesFrom(template, names, functionFor);
+    // A Distributed Map's ItemReader and ResultWriter; made at the first map run (S3 starts below).
+    let mapRunS3: S3Client | undefined;
     const stepFunctions = await startStepFunctions({
       host,
       port: ports.stepfunctions,
@@ -221,7 +223,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       accountId: LOCAL_ACCOUNT,
       stateMachines,
       persistPath: join(stateDir, 'stepfunctions.json'),
+      s3Client: () => (mapRunS3 ??= localS3Client(s3Url)),
     });
+    stoppers.push(async () => mapRunS3?.destroy());
     stoppers.push(stepFunctions.close);
 
     const s3: LocalS3 = await startLocalS3({
@@ -581,8 +585,9 @@ interface TaskState {
   ItemProcessor?: { States: Record<string, TaskState> };
 }
 
-async function readObject(s3Url: string, bucket: string, key: string, version?: string): Promise<Uint8Array> {
-  const client = new S3Client({
+/** An S3 client of the local S3 (s3rver: path-style, its credentials, no flexible checksums). */
+function localS3Client(s3Url: string): S3Client {
+  return new S3Client({
     endpoint: s3Url,
     region: LOCAL_REGION,
     credentials: localCredentials,
@@ -590,6 +595,10 @@ async function readObject(s3Url: string, bucket: string, key: string, version?: 
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+}
+
+async function readObject(s3Url: string, bucket: string, key: string, version?: string): Promise<Uint8Array> {
+  const client = localS3Client(s3Url);
   try {
     const response = await client.send(
       new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: version }),

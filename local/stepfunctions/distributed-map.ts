@@ -50,7 +50,11 @@ export interface DistributedMapState extends AslState {
   readonly ToleratedFailurePercentagePath?: string;
   readonly ToleratedFailureCount?: number;
   readonly ToleratedFailureCountPath?: string;
-  readonly ResultWriter?: { readonly Resource: string; readonly Parameters?: Record<string, unknown>; readonly WriterConfig?: unknown };
+  readonly ResultWriter?: {
+    readonly Resource: string;
+    readonly Parameters?: Record<string, unknown>;
+    readonly WriterConfig?: unknown;
+  };
   readonly Label?: string;
 }
 
@@ -63,13 +67,18 @@ export function isDistributedMap(state: AslState): state is DistributedMapState 
  * Every Distributed Map state by name, checked: throws a sentence naming the first thing the local
  * cloud cannot run.
  */
-export function distributedMapsOf(states: ReadonlyMap<string, AslState>, machine: string): Map<string, DistributedMapState> {
+export function distributedMapsOf(
+  states: ReadonlyMap<string, AslState>,
+  machine: string,
+): Map<string, DistributedMapState> {
   const maps = new Map<string, DistributedMapState>();
   for (const [name, state] of states) {
     if (!isDistributedMap(state)) continue;
     const problem = unsupported(state);
     if (problem) {
-      throw new Error(`State machine ${machine}: Distributed Map state '${name}' ${problem}; the local cloud cannot run it`);
+      throw new Error(
+        `State machine ${machine}: Distributed Map state '${name}' ${problem}; the local cloud cannot run it`,
+      );
     }
     const nested = Object.entries(state.ItemProcessor.States).find(([, inner]) => isDistributedMap(inner));
     if (nested) {
@@ -93,12 +102,18 @@ function unsupported(state: DistributedMapState): string | undefined {
   }
   if (state.ItemBatcher !== undefined) return 'batches items (ItemBatcher)';
   if (state.ItemsPath !== undefined && !reader) return 'takes its items from the input (ItemsPath)';
-  for (const field of ['MaxConcurrencyPath', 'ToleratedFailurePercentagePath', 'ToleratedFailureCountPath'] as const) {
+  for (const field of [
+    'MaxConcurrencyPath',
+    'ToleratedFailurePercentagePath',
+    'ToleratedFailureCountPath',
+  ] as const) {
     if (state[field] !== undefined) return `sets ${field}`;
   }
   if (state.ResultWriter) {
-    if (!PUT_OBJECT.test(state.ResultWriter.Resource)) return `writes results with ${state.ResultWriter.Resource}`;
-    if (state.ResultWriter.WriterConfig !== undefined) return 'transforms its results (ResultWriter.WriterConfig)';
+    if (!PUT_OBJECT.test(state.ResultWriter.Resource))
+      return `writes results with ${state.ResultWriter.Resource}`;
+    if (state.ResultWriter.WriterConfig !== undefined)
+      return 'transforms its results (ResultWriter.WriterConfig)';
   }
   for (const [where, template] of [
     ['ItemSelector', state.ItemSelector ?? state.Parameters],
@@ -106,7 +121,8 @@ function unsupported(state: DistributedMapState): string | undefined {
     ['ResultWriter.Parameters', state.ResultWriter?.Parameters],
   ] as const) {
     const bad = unsupportedPaths(template);
-    if (bad) return `uses ${bad} in ${where} (locally: paths of plain field names only, no intrinsic functions)`;
+    if (bad)
+      return `uses ${bad} in ${where} (locally: paths of plain field names only, no intrinsic functions)`;
   }
   return undefined;
 }
@@ -183,7 +199,16 @@ export interface MapRunRecord {
   readonly maxConcurrency: number;
   readonly toleratedFailurePercentage: number;
   readonly toleratedFailureCount: number;
-  counts: { pending: number; running: number; succeeded: number; failed: number; timedOut: number; aborted: number; total: number; resultsWritten: number };
+  counts: {
+    pending: number;
+    running: number;
+    succeeded: number;
+    failed: number;
+    timedOut: number;
+    aborted: number;
+    total: number;
+    resultsWritten: number;
+  };
 }
 
 export interface MapRunHost {
@@ -225,7 +250,16 @@ export async function runMapRun(run: MapRunContext, host: MapRunHost): Promise<u
     maxConcurrency: state.MaxConcurrency ?? 0,
     toleratedFailurePercentage: state.ToleratedFailurePercentage ?? 0,
     toleratedFailureCount: state.ToleratedFailureCount ?? 0,
-    counts: { pending: items.length, running: 0, succeeded: 0, failed: 0, timedOut: 0, aborted: 0, total: items.length, resultsWritten: 0 },
+    counts: {
+      pending: items.length,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      timedOut: 0,
+      aborted: 0,
+      total: items.length,
+      resultsWritten: 0,
+    },
   };
   host.register(record);
   const limit = record.maxConcurrency > 0 ? record.maxConcurrency : 10_000;
@@ -238,7 +272,8 @@ export async function runMapRun(run: MapRunContext, host: MapRunHost): Promise<u
   const overThreshold = () => {
     const failed = failedCount();
     if (failed === 0) return false;
-    const overCount = state.ToleratedFailureCount !== undefined ? failed > state.ToleratedFailureCount : false;
+    const overCount =
+      state.ToleratedFailureCount !== undefined ? failed > state.ToleratedFailureCount : false;
     const overPercentage =
       state.ToleratedFailurePercentage !== undefined || state.ToleratedFailureCount === undefined
         ? (failed * 100) / items.length > record.toleratedFailurePercentage
@@ -284,7 +319,9 @@ export async function runMapRun(run: MapRunContext, host: MapRunHost): Promise<u
   run.signal.removeEventListener('abort', onAbort);
 
   const closed = results.filter((result): result is ChildResult => result !== undefined);
-  let output: unknown = closed.map((result) => (result.output === undefined ? null : JSON.parse(result.output)));
+  let output: unknown = closed.map((result) =>
+    result.output === undefined ? null : JSON.parse(result.output),
+  );
   if (state.ResultWriter) output = await writeResults(run, record, closed, host);
   record.status = run.signal.aborted ? 'ABORTED' : exceeded ? 'FAILED' : 'SUCCEEDED';
   record.stopDate = Date.now();
@@ -309,7 +346,9 @@ interface ListedObject {
 async function readItems(run: MapRunContext, host: MapRunHost): Promise<unknown[]> {
   const reader = run.state.ItemReader;
   if (!reader) {
-    throw runtimeError(`Distributed Map state '${run.stateName}' has no ItemReader; locally its items must come from S3`);
+    throw runtimeError(
+      `Distributed Map state '${run.stateName}' has no ItemReader; locally its items must come from S3`,
+    );
   }
   const parameters = resolveTemplate(reader.Parameters ?? {}, { $: run.input, $$: run.context }) as {
     Bucket?: unknown;
@@ -361,7 +400,10 @@ async function writeResults(
   results: readonly ChildResult[],
   host: MapRunHost,
 ): Promise<unknown> {
-  const parameters = resolveTemplate(run.state.ResultWriter?.Parameters ?? {}, { $: run.input, $$: run.context }) as {
+  const parameters = resolveTemplate(run.state.ResultWriter?.Parameters ?? {}, {
+    $: run.input,
+    $$: run.context,
+  }) as {
     Bucket?: unknown;
     Prefix?: unknown;
   };
@@ -370,9 +412,14 @@ async function writeResults(
   }
   const bucket = parameters.Bucket;
   const mapRunId = run.mapRunArn.split(':').pop()!;
-  const folder = typeof parameters.Prefix === 'string' && parameters.Prefix ? `${parameters.Prefix.replace(/\/+$/, '')}/${mapRunId}` : mapRunId;
+  const folder =
+    typeof parameters.Prefix === 'string' && parameters.Prefix
+      ? `${parameters.Prefix.replace(/\/+$/, '')}/${mapRunId}`
+      : mapRunId;
   const put = async (key: string, body: string) => {
-    await host.s3().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
+    await host
+      .s3()
+      .send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
     return { Key: key, Size: Buffer.byteLength(body) };
   };
   const files: Record<'SUCCEEDED' | 'FAILED' | 'PENDING', { Key: string; Size: number }[]> = {
@@ -382,8 +429,10 @@ async function writeResults(
   };
   const succeeded = results.filter((r) => r.status === 'SUCCEEDED');
   const failed = results.filter((r) => r.status !== 'SUCCEEDED');
-  if (succeeded.length > 0) files.SUCCEEDED.push(await put(`${folder}/SUCCEEDED_0.json`, JSON.stringify(succeeded.map(resultEntry))));
-  if (failed.length > 0) files.FAILED.push(await put(`${folder}/FAILED_0.json`, JSON.stringify(failed.map(resultEntry))));
+  if (succeeded.length > 0)
+    files.SUCCEEDED.push(await put(`${folder}/SUCCEEDED_0.json`, JSON.stringify(succeeded.map(resultEntry))));
+  if (failed.length > 0)
+    files.FAILED.push(await put(`${folder}/FAILED_0.json`, JSON.stringify(failed.map(resultEntry))));
   record.counts.resultsWritten = results.length;
   const manifest = await put(
     `${folder}/manifest.json`,
@@ -418,7 +467,8 @@ const SIMPLE_PATH = /^\$\$?(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 function unsupportedPaths(template: unknown): string | undefined {
   if (typeof template !== 'object' || template === null) return undefined;
   for (const [key, value] of Object.entries(template)) {
-    if (key.endsWith('.$') && (typeof value !== 'string' || !SIMPLE_PATH.test(value))) return `"${key}": ${JSON.stringify(value)}`;
+    if (key.endsWith('.$') && (typeof value !== 'string' || !SIMPLE_PATH.test(value)))
+      return `"${key}": ${JSON.stringify(value)}`;
     const inner = unsupportedPaths(value);
     if (inner) return inner;
   }

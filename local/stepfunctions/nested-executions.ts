@@ -38,16 +38,26 @@ export interface NestedExecution {
 
 export interface NestedExecutionHost {
   /** StartExecution as the API runs it (throws its SfnApiError). */
-  start(request: { stateMachineArn: string; name?: string; input: string }): { executionArn: string; startDate: number };
+  start(request: { stateMachineArn: string; name?: string; input: string }): {
+    executionArn: string;
+    startDate: number;
+  };
   /** Resolves once the execution has closed, with its description. */
   waitFor(executionArn: string): Promise<NestedExecution>;
 }
 
-export function nestedExecutionHandler(stateName: string, pattern: NestedPattern, host: NestedExecutionHost): TaskHandler {
+export function nestedExecutionHandler(
+  stateName: string,
+  pattern: NestedPattern,
+  host: NestedExecutionHost,
+): TaskHandler {
   return async (parameters) => {
     const { StateMachineArn, Input, Name } = (parameters ?? {}) as Record<string, unknown>;
     if (typeof StateMachineArn !== 'string') {
-      throw taskError('States.Runtime', `Task state '${stateName}': Parameters give no StateMachineArn string`);
+      throw taskError(
+        'States.Runtime',
+        `Task state '${stateName}': Parameters give no StateMachineArn string`,
+      );
     }
     const input = Input === undefined ? '{}' : typeof Input === 'string' ? Input : JSON.stringify(Input);
     let started: { executionArn: string; startDate: number };
@@ -60,7 +70,10 @@ export function nestedExecutionHandler(stateName: string, pattern: NestedPattern
     } catch (error) {
       const name = (error as Error).name || 'Error';
       // The service's exception names, as the integration reports them (the SDK's Exception suffix).
-      throw taskError(`StepFunctions.${name.endsWith('Exception') ? name : `${name}Exception`}`, (error as Error).message);
+      throw taskError(
+        `StepFunctions.${name.endsWith('Exception') ? name : `${name}Exception`}`,
+        (error as Error).message,
+      );
     }
     if (pattern === 'request-response') {
       return { ExecutionArn: started.executionArn, StartDate: started.startDate };
@@ -74,13 +87,16 @@ export function nestedExecutionHandler(stateName: string, pattern: NestedPattern
 
 /** DescribeExecution as the .sync patterns return it: PascalCase, dates in epoch ms. */
 function describe(execution: NestedExecution, pattern: NestedPattern): Record<string, unknown> {
-  const parse = (text: string | undefined) => (text === undefined ? null : pattern === 'sync:2' ? JSON.parse(text) : text);
+  const parse = (text: string | undefined) =>
+    text === undefined ? null : pattern === 'sync:2' ? JSON.parse(text) : text;
   return {
     ExecutionArn: execution.executionArn,
     Input: parse(execution.input),
     InputDetails: { Included: true },
     Name: execution.name,
-    ...(execution.output === undefined ? {} : { Output: parse(execution.output), OutputDetails: { Included: true } }),
+    ...(execution.output === undefined
+      ? {}
+      : { Output: parse(execution.output), OutputDetails: { Included: true } }),
     ...(execution.error === undefined ? {} : { Error: execution.error }),
     ...(execution.cause === undefined ? {} : { Cause: execution.cause }),
     StartDate: execution.startDate,

@@ -278,7 +278,10 @@ export class StepFunctionsService {
   /** Records an execution and runs it in the background. */
   private run(
     stateMachine: PreparedStateMachine,
-    ids: Pick<ExecutionRecord, 'executionArn' | 'stateMachineArn' | 'stateMachineAliasArn' | 'name' | 'input' | 'mapRunArn'>,
+    ids: Pick<
+      ExecutionRecord,
+      'executionArn' | 'stateMachineArn' | 'stateMachineAliasArn' | 'name' | 'input' | 'mapRunArn'
+    >,
   ): ExecutionRecord {
     const record: ExecutionRecord = {
       ...ids,
@@ -512,7 +515,8 @@ export class StepFunctionsService {
         throw apiErrors.validation('Specify either stateMachineArn or mapRunArn, not both');
       }
       if (!MAP_RUN_ARN.test(mapRunArn)) throw apiErrors.invalidArn(mapRunArn);
-      if (!this.mapRuns.has(mapRunArn)) throw apiErrors.resourceNotFound(`Map Run Does Not Exist: '${mapRunArn}'`);
+      if (!this.mapRuns.has(mapRunArn))
+        throw apiErrors.resourceNotFound(`Map Run Does Not Exist: '${mapRunArn}'`);
       stateMachineArn = mapRunArn;
     } else {
       stateMachineArn = requireString(request, 'stateMachineArn');
@@ -607,7 +611,9 @@ function prepareStateMachine(
   try {
     integration = integrations(states, { arn, name, roleArn, overrides });
   } catch (error) {
-    throw new Error(`${(error as Error).message.startsWith('State machine') ? '' : `State machine ${name}: `}${(error as Error).message}`);
+    throw new Error(
+      `${(error as Error).message.startsWith('State machine') ? '' : `State machine ${name}: `}${(error as Error).message}`,
+    );
   }
   // The integrations' handlers and the given ones in one object: a map run's processor looks its Tasks up in it.
   const taskHandlers = Object.assign(integration.handlers, config.taskHandlers);

@@ -1,4 +1,4 @@
-import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { SERVICE_UNREACHABLE } from '../lambda/shared/errors';
 import { INCOMING_PREFIX, REPROCESS_RESULTS_PREFIX } from '../lambda/shared/model';
 import type { PipelineConfig } from './config';
-import { DYNAMODB_TRANSIENT_ERRORS, LAMBDA_SERVICE_ERRORS } from './image-processing';
+import { DYNAMODB_TRANSIENT_ERRORS, LAMBDA_SERVICE_ERRORS, TRANSIENT_BACKOFF } from './image-processing';
 import { PipelineFunction } from './pipeline-function';
 import { pipelineVersion } from './pipeline-version';
 import type { StateMachineLiveAlias } from './state-machine-alias';
@@ -67,13 +67,7 @@ export class PhotoReprocessing extends Construct {
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
     });
-    const transientBackoff = {
-      interval: Duration.seconds(1),
-      maxAttempts: 4,
-      backoffRate: 2,
-      maxDelay: Duration.seconds(20),
-      jitterStrategy: sfn.JitterType.FULL,
-    };
+    const transientBackoff = TRANSIENT_BACKOFF;
     prepare.addRetry({ errors: [...LAMBDA_SERVICE_ERRORS, SERVICE_UNREACHABLE], ...transientBackoff });
     prepare.addRetry({ errors: DYNAMODB_TRANSIENT_ERRORS, ...transientBackoff });
 

@@ -7,16 +7,14 @@
  */
 import './node-notice';
 import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_CONFIG } from '../lib/config';
-import { importTypeScript } from './cli/import-typescript';
+import { connectCloud } from './cli/connect-cloud';
 import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom, configFromCdkJson } from './cli-options';
-import type { LocalCloud } from './cloud';
 import { pipelineClients } from './pipeline-run';
 import {
   dryRun,
@@ -25,7 +23,6 @@ import {
   reprocessTarget,
   runReprocess,
 } from './reprocess-run';
-import { DEFAULT_STATE_DIR, readRunningCloud } from './running-cloud';
 
 const USAGE = `Usage: npm run reprocess -- [--dry-run] [--all] [--json] [--timeout <seconds>]
        npm run reprocess -- --aws [--stack <name>] [--dry-run] [--all] [--json]
@@ -63,7 +60,7 @@ if (!(timeoutSeconds > 0)) {
 const progressOut = process.stderr.isTTY ? process.stderr : null;
 const config = configFromCdkJson();
 
-let cloud: LocalCloud | null = null;
+let closeCloud = async () => {};
 let clients: ReprocessClients & { destroy(): void };
 let target: ReturnType<typeof reprocessTarget>;
 if (flags.aws) {
@@ -92,22 +89,9 @@ if (flags.aws) {
     },
   };
 } else {
-  const options = cloudOptionsFrom(flags);
-  const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
-  let running: { env: Record<string, string>; outputs: Record<string, string> } | null =
-    readRunningCloud(stateDir);
-  if (!running) {
-    progressOut?.write('No local cloud is running (npm start); starting one for this run...\n');
-    const { startLocalCloud } = await importTypeScript<typeof import('./cloud')>(
-      new URL('./cloud.ts', import.meta.url),
-    );
-    cloud = await startLocalCloud({
-      ...options,
-      ports: { s3: 0, dynamodb: 0, stepfunctions: 0, rekognition: 0, web: 0 },
-    });
-    running = { env: cloud.clientEnvironment(), outputs: cloud.outputs };
-  }
-  target = reprocessTarget(running.outputs, `The local cloud in ${stateDir}`);
+  const running = await connectCloud(cloudOptionsFrom(flags), progressOut);
+  closeCloud = running.close;
+  target = reprocessTarget(running.outputs, `The local cloud in ${running.stateDir}`);
   clients = pipelineClients(running.env);
 }
 
@@ -187,7 +171,7 @@ try {
   }
 } finally {
   clients.destroy();
-  await cloud?.close();
+  await closeCloud();
 }
 process.exit(exitCode);
 

@@ -131,6 +131,8 @@ export class PhotoReprocessing extends Construct {
       itemSelector: {
         bucket: photoRepo.bucketName,
         key: sfn.JsonPath.stringAt('$$.Map.Item.Value.Key'),
+        // S3 Inventory writes keys URL-encoded; ListObjectsV2 gives them as they are.
+        ...(config.reprocess.itemSource === 'inventory' ? { keyEncoding: 'url' } : {}),
         run: sfn.JsonPath.objectAt('$'),
       },
       maxConcurrency: config.reprocess.maxConcurrency,

@@ -8,12 +8,14 @@ import {
   type WorkflowInput,
 } from '../shared/model';
 import type { Log } from '../shared/powertools';
-import { photoIdCandidates, photoIdentity } from '../start-execution/start-execution';
+import { decodeS3Key, photoIdCandidates, photoIdentity } from '../start-execution/start-execution';
 
 /** One item of the reprocess run's Distributed Map (lib/reprocess.ts builds it with ItemSelector). */
 export interface ReprocessItem {
   readonly bucket: string;
   readonly key: string;
+  /** 'url' for a key as S3 Inventory writes it (URL-encoded). @default the key as it is */
+  readonly keyEncoding?: 'url';
   /** The run's own input: `{ "all": true }` redoes photos that are up to date too. */
   readonly run?: { readonly all?: unknown } | null;
 }
@@ -104,7 +106,9 @@ export async function preparePhoto(item: ReprocessItem, deps: ReprocessDeps): Pr
   if (typeof item?.bucket !== 'string' || typeof item?.key !== 'string') {
     throw new TypeError(`A reprocess item needs a bucket and a key, got ${JSON.stringify(item)}`);
   }
-  const { bucket, key } = item;
+  const { bucket } = item;
+  // The inventory lists every object of the bucket; only those under Incoming/ are photos.
+  const key = item.keyEncoding === 'url' ? decodeS3Key(item.key) : item.key;
   if (!key.startsWith(INCOMING_PREFIX) || key.endsWith('/')) {
     // A folder placeholder, or a listing of the wrong prefix: nothing to redo.
     return { action: 'skip', key, reason: 'no-record' };

@@ -218,8 +218,6 @@ export interface MapRunHost {
   startChild(mapRun: MapRunRecord, input: unknown): StartedChild;
   /** The map run exists (ListMapRuns, DescribeMapRun see it from now on). */
   register(mapRun: MapRunRecord): void;
-  /** The run's record changed (counts, status). */
-  changed(mapRun: MapRunRecord): void;
 }
 
 export interface MapRunContext {
@@ -295,7 +293,6 @@ export async function runMapRun(run: MapRunContext, host: MapRunHost): Promise<u
         running.add(child);
         record.counts.pending--;
         record.counts.running++;
-        host.changed(record);
         void child.result.then((result) => {
           running.delete(child);
           results[index] = result;
@@ -308,7 +305,6 @@ export async function runMapRun(run: MapRunContext, host: MapRunHost): Promise<u
             exceeded = true;
             stopAll('The map run exceeded its tolerated failure threshold');
           }
-          host.changed(record);
           launch();
         });
       }
@@ -325,7 +321,6 @@ export async function runMapRun(run: MapRunContext, host: MapRunHost): Promise<u
   if (state.ResultWriter) output = await writeResults(run, record, closed, host);
   record.status = run.signal.aborted ? 'ABORTED' : exceeded ? 'FAILED' : 'SUCCEEDED';
   record.stopDate = Date.now();
-  host.changed(record);
   if (exceeded) {
     const error = new Error('The specified tolerated failure threshold was exceeded');
     error.name = EXCEED_TOLERATED_FAILURE;

@@ -373,7 +373,6 @@ export class StepFunctionsService {
       {
         s3: () => this.s3Client!(),
         register: (mapRun) => this.mapRuns.set(mapRun.mapRunArn, mapRun),
-        changed: () => {},
         startChild: (mapRun, childInput) => this.startChild(processor, mapRun, childInput),
       },
     );

@@ -70,6 +70,7 @@ describe('reprocess workflow', () => {
       ReaderConfig: { InputType: 'MANIFEST' },
       Parameters: { Bucket: 'photo-inventory', 'Key.$': '$.inventoryManifestKey' },
     });
+    expect(inventory.ItemSelector).toMatchObject({ keyEncoding: 'url' });
   });
 
   it('runs MaxConcurrency photos at once and tolerates the configured share of failures', () => {

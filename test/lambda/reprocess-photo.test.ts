@@ -150,6 +150,18 @@ describe('reprocess-photo: preparePhoto', () => {
     expect(stored().status).toBe('PROCESSING');
   });
 
+  it('decodes a key as S3 Inventory writes it (URL-encoded)', async () => {
+    const key = 'Incoming/user-1/p1.jpg';
+    table.put(ready({ pipelineVersion: 'r1-older' }));
+
+    const result = await preparePhoto(
+      { bucket: BUCKET, key: encodeURIComponent(key), keyEncoding: 'url' },
+      deps,
+    );
+
+    expect(result).toMatchObject({ action: 'process', input: { key } });
+  });
+
   it('fails for an item without a bucket and key', async () => {
     await expect(preparePhoto({ key: KEY } as never, deps)).rejects.toThrow(/needs a bucket and a key/);
   });

@@ -46,7 +46,6 @@ export class PhotoReprocessing extends Construct {
   public readonly preparePhoto: PipelineFunction;
   /** PhotoRepo: the run's results are under ReprocessResults/. */
   public readonly resultsBucket: s3.IBucket;
-  private readonly config: PipelineConfig;
   /** The Distributed Map state's name: what DescribeMapRun's ARN and the results are labelled with. */
   public static readonly MAP_STATE = 'ReprocessPhotos';
 
@@ -159,11 +158,11 @@ export class PhotoReprocessing extends Construct {
         'Reprocess: every photo under Incoming/ through ImageProc again, skipping those made with the current pipeline version',
     });
     this.resultsBucket = photoRepo;
-    this.config = config;
-    this.acknowledgeFindings(imageProc);
+    this.acknowledgeFindings(config, imageProc);
   }
 
-  private acknowledgeFindings(imageProc: StateMachineLiveAlias): void {
+  /** cdk-nag's wildcard findings, each acknowledged with why the resource cannot be named. */
+  private acknowledgeFindings(config: PipelineConfig, imageProc: StateMachineLiveAlias): void {
     const stack = Stack.of(this);
     // cdk-nag shows the intrinsic that names a state machine (the 7th part of its ARN) as JSON.
     const nameOf = (arn: string) => JSON.stringify(stack.resolve(Fn.select(6, Fn.split(':', arn))));
@@ -194,7 +193,7 @@ export class PhotoReprocessing extends Construct {
         reason: "The Distributed Map's child executions get names only known at run time.",
       },
     );
-    const { itemSource, inventoryBucket } = this.config.reprocess;
+    const { itemSource, inventoryBucket } = config.reprocess;
     if (itemSource === 'inventory') {
       Validations.of(this.stateMachine).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${inventoryBucket}/*]`,

@@ -90,6 +90,18 @@ describe('reprocess workflow', () => {
     );
   });
 
+  it('fails synthesis when an inventory run has no inventory bucket, or the tolerated share is not a percentage', () => {
+    expect(() => resolveConfig({ reprocess: { itemSource: 'inventory' } })).toThrow(
+      /reprocess\.inventoryBucket must name the bucket S3 Inventory writes PhotoRepo's inventory to/,
+    );
+    expect(() => resolveConfig({ reprocess: { toleratedFailurePercentage: 101 } })).toThrow(
+      /reprocess\.toleratedFailurePercentage must be a percentage from 0 to 100, got 101/,
+    );
+    expect(() => resolveConfig({ reprocess: { maxConcurrency: 0 } })).toThrow(
+      /reprocess\.maxConcurrency must be a whole number from 1 to 10000/,
+    );
+  });
+
   it('writes its results to PhotoRepo under ReprocessResults/', () => {
     expect(map.ResultWriter).toEqual({
       Resource: 'arn:ref:AWS::Partition:states:::s3:putObject',

@@ -34,6 +34,8 @@ export interface ExecutionRecord {
   readonly stateMachineArn: string;
   /** The alias StartExecution was called with, when it was one. */
   readonly stateMachineAliasArn?: string;
+  /** The version StartExecution was called with, when it was one. */
+  readonly stateMachineVersionArn?: string;
   readonly name: string;
   readonly type: 'STANDARD' | 'EXPRESS';
   status: ExecutionStatus;

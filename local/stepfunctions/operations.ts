@@ -235,7 +235,12 @@ export class StepFunctionsService {
     const requestedArn = requireString(request, 'stateMachineArn');
     if (!STATE_MACHINE_ARN.test(requestedArn)) throw apiErrors.invalidArn(requestedArn);
     const alias = this.aliases.get(requestedArn);
-    const stateMachine = alias ?? this.stateMachines.get(requestedArn);
+    // A version ARN (`<machine>:<number>`): every version is the one local definition.
+    const version = /^(.+):(\d+)$/.exec(requestedArn);
+    const stateMachine =
+      alias ??
+      this.stateMachines.get(requestedArn) ??
+      (version ? this.stateMachines.get(version[1]) : undefined);
     if (!stateMachine) throw apiErrors.stateMachineDoesNotExist(requestedArn);
     // Started through an alias, the execution is still the state machine's: its ARN, and the
     // stateMachineArn DescribeExecution and the status-change event report, are the unqualified ones.
@@ -269,6 +274,8 @@ export class StepFunctionsService {
       executionArn,
       stateMachineArn,
       stateMachineAliasArn: alias ? requestedArn : undefined,
+      stateMachineVersionArn:
+        !alias && version && requestedArn !== stateMachineArn ? requestedArn : undefined,
       name,
       input,
     });
@@ -280,7 +287,13 @@ export class StepFunctionsService {
     stateMachine: PreparedStateMachine,
     ids: Pick<
       ExecutionRecord,
-      'executionArn' | 'stateMachineArn' | 'stateMachineAliasArn' | 'name' | 'input' | 'mapRunArn'
+      | 'executionArn'
+      | 'stateMachineArn'
+      | 'stateMachineAliasArn'
+      | 'stateMachineVersionArn'
+      | 'name'
+      | 'input'
+      | 'mapRunArn'
     >,
   ): ExecutionRecord {
     const record: ExecutionRecord = {
@@ -474,6 +487,7 @@ export class StepFunctionsService {
       error: record.error,
       cause: record.cause,
       mapRunArn: record.mapRunArn,
+      stateMachineVersionArn: record.stateMachineVersionArn,
     };
   }
 

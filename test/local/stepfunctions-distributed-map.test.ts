@@ -345,7 +345,7 @@ describe('the startExecution.sync:2 integration in the local Step Functions', ()
     await sfn?.close();
   });
 
-  async function run(input: object) {
+  async function run(input: object, target = `${childArn}:live`) {
     sfn = await startStepFunctions({
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT,
@@ -354,7 +354,7 @@ describe('the startExecution.sync:2 integration in the local Step Functions', ()
           arn: machineArn('Parent'),
           name: 'Parent',
           type: 'STANDARD',
-          definition: parent(`${childArn}:live`),
+          definition: parent(target),
           taskHandlers: {},
         },
         {
@@ -399,6 +399,16 @@ describe('the startExecution.sync:2 integration in the local Step Functions', ()
       StateMachineArn: childArn,
       StateMachineAliasArn: `${childArn}:live`,
     });
+  });
+
+  it('starts the child by a version ARN too', async () => {
+    const execution = await run({ input: { ok: true }, name: 'child-3' }, `${childArn}:7`);
+
+    expect(JSON.parse(execution.output!)).toMatchObject({ Status: 'SUCCEEDED', StateMachineArn: childArn });
+    const child = await client!.send(
+      new DescribeExecutionCommand({ executionArn: JSON.parse(execution.output!).ExecutionArn }),
+    );
+    expect(child.stateMachineVersionArn).toBe(`${childArn}:7`);
   });
 
   it("fails the task with States.TaskFailed when the child fails, the child's error in the Cause", async () => {

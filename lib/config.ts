@@ -28,7 +28,8 @@ export type FunctionName =
   | 'getPhoto'
   | 'deletePhoto'
   | 'retryPhoto'
-  | 'reconcilePhoto';
+  | 'reconcilePhoto'
+  | 'reprocessPhoto';
 
 /** API Gateway throttling: a token bucket of `burstLimit` refilled at `rateLimit` per second. */
 export interface ThrottleSettings {
@@ -69,6 +70,38 @@ export interface StateMachineDeploymentPreference {
   readonly percentage: number;
   /** Minutes between steps, 1-2100 (not used by ALL_AT_ONCE). */
   readonly intervalMinutes: number;
+}
+
+/** The reprocess workflow (lib/reprocess.ts, `npm run reprocess`). */
+export interface ReprocessSettings {
+  /**
+   * Child executions (photos) the Distributed Map runs at once: its MaxConcurrency. At most
+   * `detectLabelsTps`: each photo's ImageProc run calls DetectLabels at most once and takes more than
+   * a second (six Lambda steps at the least), so N runs at once call it fewer than N times a second.
+   * @default 40 (of the default quota of 50, leaving room for live uploads)
+   */
+  readonly maxConcurrency: number;
+  /**
+   * The account's Rekognition DetectLabels quota in transactions per second, in the stack's region
+   * (Service Quotas, "Transactions per second per account for DetectLabels"; 50 in the large regions
+   * by default, less in others: look yours up). Bounds maxConcurrency. @default 50
+   */
+  readonly detectLabelsTps: number;
+  /**
+   * Share of photos (child executions) that may fail before the run fails with
+   * States.ExceedToleratedFailureThreshold: its ToleratedFailurePercentage, 0-100. A rejected photo
+   * (an unsupported type) is not a failure. @default 5
+   */
+  readonly toleratedFailurePercentage: number;
+  /**
+   * Where the run's items come from: 'listObjects' lists Incoming/ (ListObjectsV2, fine up to millions
+   * of objects); 'inventory' reads an S3 Inventory manifest (CSV) from `inventoryBucket`, whose key the
+   * run's input gives as `inventoryManifestKey`: for very large buckets, where listing is slow.
+   * The local cloud runs 'listObjects' only. @default 'listObjects'
+   */
+  readonly itemSource: 'listObjects' | 'inventory';
+  /** The bucket S3 Inventory writes PhotoRepo's inventory to (itemSource 'inventory'). @default undefined */
+  readonly inventoryBucket: string | undefined;
 }
 
 export interface PipelineConfig {
@@ -187,6 +220,7 @@ export interface PipelineConfig {
     /** The photo API's p99 latency, in ms over five minutes, that raises its latency alarm. @default 3000 */
     readonly apiLatencyP99Ms: number;
   };
+  readonly reprocess: ReprocessSettings;
   /**
    * The dated AWS price table the cost receipt (the photo view, `npm run bench`) is computed with.
    * Prices change: update them, and `asOf`, from the pages cited at DEFAULT_PRICES.
@@ -261,6 +295,8 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     retryPhoto: { memoryMb: 256, timeoutSeconds: 10 },
     // One conditional UpdateItem per stopped execution.
     reconcilePhoto: { memoryMb: 256, timeoutSeconds: 30 },
+    // Two GetItems at most and one conditional UpdateItem per photo of a reprocess run.
+    reprocessPhoto: { memoryMb: 256, timeoutSeconds: 30 },
   },
   logRetentionDays: 30,
   dataRemovalPolicy: 'retain',
@@ -289,6 +325,13 @@ export const DEFAULT_CONFIG: PipelineConfig = {
     functionErrorRatePercent: 10,
     failedExecutionsPerMinute: 3,
     apiLatencyP99Ms: 3000,
+  },
+  reprocess: {
+    maxConcurrency: 40,
+    detectLabelsTps: 50,
+    toleratedFailurePercentage: 5,
+    itemSource: 'listObjects',
+    inventoryBucket: undefined,
   },
   pricing: DEFAULT_PRICES,
   auth: { domainPrefix: undefined },
@@ -440,6 +483,7 @@ export function validateConfig(config: PipelineConfig): string[] {
   }
   problems.push(...deploymentProblems(config));
   problems.push(...alarmProblems(config));
+  problems.push(...reprocessProblems(config));
   const prefix = config.auth.domainPrefix;
   if (prefix === undefined) {
     if (RESERVED_DOMAIN_WORDS.test(config.stackName.toLowerCase())) {
@@ -479,6 +523,44 @@ function deploymentProblems({ deployment }: PipelineConfig): string[] {
     problems.push(
       `deployment.stateMachine.intervalMinutes must be a whole number of minutes from 1 to 2100, got ${intervalMinutes}`,
     );
+  }
+  return problems;
+}
+
+/** Distributed Map's MaxConcurrency limit: at most 10,000 child executions at once. */
+const MAX_MAP_CONCURRENCY = 10_000;
+const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function reprocessProblems({ reprocess }: PipelineConfig): string[] {
+  const problems: string[] = [];
+  const { maxConcurrency, detectLabelsTps, toleratedFailurePercentage: tolerated } = reprocess;
+  if (!Number.isInteger(detectLabelsTps) || detectLabelsTps < 1 || detectLabelsTps > 100_000) {
+    problems.push(
+      `reprocess.detectLabelsTps must be a whole number of transactions per second from 1 to 100000, got ${detectLabelsTps}`,
+    );
+  }
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > MAX_MAP_CONCURRENCY) {
+    problems.push(
+      `reprocess.maxConcurrency must be a whole number from 1 to ${MAX_MAP_CONCURRENCY} (Distributed Map's limit), got ${maxConcurrency}`,
+    );
+  } else if (Number.isInteger(detectLabelsTps) && maxConcurrency > detectLabelsTps) {
+    problems.push(
+      `reprocess.maxConcurrency (${maxConcurrency}) must not exceed reprocess.detectLabelsTps (${detectLabelsTps}): each photo calls DetectLabels once and takes over a second, so more photos at once would be throttled by Rekognition; raise the quota first`,
+    );
+  }
+  if (typeof tolerated !== 'number' || !(tolerated >= 0 && tolerated <= 100)) {
+    problems.push(
+      `reprocess.toleratedFailurePercentage must be a percentage from 0 to 100, got ${tolerated}`,
+    );
+  }
+  if (reprocess.itemSource !== 'listObjects' && reprocess.itemSource !== 'inventory') {
+    problems.push(`reprocess.itemSource "${reprocess.itemSource}" must be listObjects or inventory`);
+  } else if (reprocess.itemSource === 'inventory') {
+    if (typeof reprocess.inventoryBucket !== 'string' || !S3_BUCKET_NAME.test(reprocess.inventoryBucket)) {
+      problems.push(
+        `reprocess.inventoryBucket must name the bucket S3 Inventory writes PhotoRepo's inventory to when reprocess.itemSource is inventory, got ${reprocess.inventoryBucket}`,
+      );
+    }
   }
   return problems;
 }

@@ -48,6 +48,18 @@ export const DYNAMODB_TRANSIENT_ERRORS = [
   'InternalServerError',
 ];
 
+/**
+ * Up to 4 retries over about 15 s, with full jitter so that steps failed together do not retry
+ * together: long enough for a service that was briefly unreachable or Lambda's own hiccups.
+ */
+export const TRANSIENT_BACKOFF = {
+  interval: Duration.seconds(1),
+  maxAttempts: 4,
+  backoffRate: 2,
+  maxDelay: Duration.seconds(20),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
 export interface ImageProcessingProps {
   readonly config: PipelineConfig;
   readonly photoRepo: s3.IBucket;
@@ -236,15 +248,7 @@ export class ImageProcessing extends Construct {
         // the input for it instead of replacing the input, and the default means the same on AWS.
         resultPath: resultPath === 'replace' ? undefined : (resultPath ?? sfn.JsonPath.DISCARD),
       });
-    // Up to 4 retries over about 15 s, with full jitter so that steps failed together do not retry
-    // together: long enough for a service that was briefly unreachable or Lambda's own hiccups.
-    const transientBackoff = {
-      interval: Duration.seconds(1),
-      maxAttempts: 4,
-      backoffRate: 2,
-      maxDelay: Duration.seconds(20),
-      jitterStrategy: sfn.JitterType.FULL,
-    };
+    const transientBackoff = TRANSIENT_BACKOFF;
     const retryLambdaService = (task: tasks.LambdaInvoke) =>
       task.addRetry({ errors: [...LAMBDA_SERVICE_ERRORS, SERVICE_UNREACHABLE], ...transientBackoff });
     const recordTask = (id: string, payload: Record<string, unknown>, resultPath?: string) => {

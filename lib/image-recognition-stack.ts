@@ -10,6 +10,8 @@ import { PhotoApi } from './photo-api';
 import { PhotoReconciler } from './photo-reconciler';
 import { PhotoStorage } from './photo-storage';
 import type { PipelineFunction } from './pipeline-function';
+import { pipelineVersion } from './pipeline-version';
+import { PhotoReprocessing } from './reprocess';
 import { SafeDeployment } from './safe-deployment';
 import { WebHosting } from './web-hosting';
 
@@ -24,6 +26,8 @@ export class ImageRecognitionStack extends Stack {
   /** Present for STANDARD workflows: EXPRESS executions send no status-change events. */
   public readonly reconciler?: PhotoReconciler;
   public readonly api: PhotoApi;
+  /** The Distributed Map workflow `npm run reprocess` starts. */
+  public readonly reprocessing: PhotoReprocessing;
   public readonly web: WebHosting;
   public readonly alarms: OperationsAlarms;
   public readonly deployment: SafeDeployment;
@@ -45,6 +49,12 @@ export class ImageRecognitionStack extends Stack {
         imageMetadata: this.storage.imageMetadata,
       });
     }
+    this.reprocessing = new PhotoReprocessing(this, 'Reprocessing', {
+      config,
+      photoRepo: this.storage.photoRepo,
+      imageMetadata: this.storage.imageMetadata,
+      imageProc: this.processing.stateMachineAlias,
+    });
     this.web = new WebHosting(this, 'Web', {
       accessLogs: this.storage.accessLogs,
       logRetentionDays: config.logRetentionDays,
@@ -102,6 +112,11 @@ export class ImageRecognitionStack extends Stack {
     new CfnOutput(this, 'StartExecutionFunctionName', {
       value: this.processing.startExecution.live.functionArn,
     });
+    // What `npm run reprocess` starts and compares records with (also against a deployed stack).
+    new CfnOutput(this, 'ReprocessStateMachineArn', {
+      value: this.reprocessing.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'PipelineVersion', { value: pipelineVersion(config) });
     new CfnOutput(this, 'WebAppUrl', { value: this.web.url });
     new CfnOutput(this, 'ApiUrl', { value: this.api.httpApi.apiEndpoint });
     new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
@@ -127,6 +142,7 @@ export class ImageRecognitionStack extends Stack {
     ];
     const apiFunctions = [api.createUpload, api.listPhotos, api.getPhoto, api.deletePhoto, api.retryPhoto];
     const reconcilePhoto = reconciler ? [reconciler.reconcilePhoto] : [];
+    const reprocessPhoto = this.reprocessing.preparePhoto;
     const deadLetterQueues = {
       StartExecution: processing.startExecutionDeadLetters,
       ...(reconciler ? { Reconcile: reconciler.deadLetters } : {}),
@@ -135,7 +151,7 @@ export class ImageRecognitionStack extends Stack {
     const alarms = new OperationsAlarms(this, 'Alarms', {
       config,
       stateMachine: processing.stateMachine,
-      functions: [processing.startExecution, ...steps, ...apiFunctions, ...reconcilePhoto],
+      functions: [processing.startExecution, ...steps, ...apiFunctions, ...reconcilePhoto, reprocessPhoto],
       deadLetterQueues,
       httpApi: api.httpApi,
     });
@@ -162,13 +178,14 @@ export class ImageRecognitionStack extends Stack {
         ...apiFunctions.map((fn) => deployed(fn)),
         // Not rolled back on failed executions: those are what it is called for.
         ...reconcilePhoto.map((fn) => deployed(fn, 'reconcile-photo')),
+        deployed(reprocessPhoto),
       ],
     });
 
     const dashboard = new OperationsDashboard(this, 'Dashboard', {
       stateMachine: processing.stateMachine,
       steps,
-      otherFunctions: [processing.startExecution, ...apiFunctions, ...reconcilePhoto],
+      otherFunctions: [processing.startExecution, ...apiFunctions, ...reconcilePhoto, reprocessPhoto],
       deadLetterQueues,
       httpApi: api.httpApi,
       alarms: [...alarms.all, ...deployment.newVersionErrors.values()],

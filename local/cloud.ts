@@ -11,6 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { PipelineConfig } from '../lib/config';
 import { API_PREFIX, browserOrigins, type LocalApiGateway, routesFrom, startApiGateway } from './api-gateway';
 import { clientEnvironmentOf, type LocalCloudEndpoints } from './client-environment';
@@ -37,7 +38,14 @@ import {
   type PortSettings,
 } from './ports';
 import { type RekognitionServer, startRekognitionServer } from './rekognition/server';
-import { bucketsFrom, type LocalS3, notificationsFrom, s3ObjectReader, startLocalS3 } from './s3';
+import {
+  bucketsFrom,
+  type LocalS3,
+  localS3Client,
+  notificationsFrom,
+  s3ObjectReader,
+  startLocalS3,
+} from './s3';
 import { type LocalStepFunctions, startStepFunctions } from './stepfunctions/server';
 import { stateMachinesFrom } from './stepfunctions/template';
 import {
@@ -181,6 +189,8 @@ interface CloudParts {
   rekognition?: RekognitionServer;
   stepFunctions?: LocalStepFunctions;
   s3?: LocalS3;
+  /** The Distributed Map's client of the local S3, once a map run needed it. */
+  mapRunS3?: S3Client;
   api?: LocalApiGateway;
 }
 
@@ -235,6 +245,8 @@ async function wireAll(start: StartContext, endpoints: LocalCloudEndpoints, part
     accountId: LOCAL_ACCOUNT,
     stateMachines: stateMachinesFrom(template, names, registry),
     persistPath: join(stateDir, 'stepfunctions.json'),
+    // A Distributed Map's ItemReader and ResultWriter; made at the first map run.
+    s3Client: () => (parts.mapRunS3 ??= localS3Client(endpoints.s3)),
   });
   parts.s3 = await startLocalS3({
     server: listeners.s3,
@@ -269,13 +281,14 @@ async function wireAll(start: StartContext, endpoints: LocalCloudEndpoints, part
  * listeners no service took over, DynamoDB. A part that fails to stop does not keep the rest running.
  */
 async function closeAll(parts: CloudParts): Promise<void> {
-  const { api, registry, s3, stepFunctions, rekognition, dynamo, listeners } = parts;
+  const { api, registry, s3, mapRunS3, stepFunctions, rekognition, dynamo, listeners } = parts;
   const stops = [
     async () => stepFunctions?.setStatusListener(undefined),
     async () => api?.close(),
     async () => registry?.close(),
     async () => s3?.close(),
     async () => stepFunctions?.close(),
+    async () => mapRunS3?.destroy(),
     async () => rekognition?.close(),
     ...Object.values(listeners).map((server) => async () => {
       if (server.listening) await new Promise((closed) => server.close(closed));

@@ -8,12 +8,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TERMINAL_STATUSES } from '../lambda/shared/photo-view';
-import { importTypeScript } from './cli/import-typescript';
+import { connectCloud } from './cli/connect-cloud';
 import { CLOUD_FLAGS, CLOUD_FLAGS_HELP, cloudOptionsFrom } from './cli-options';
-import type { LocalCloud } from './cloud';
 import { type PipelineResult, pipelineClients, runPipeline } from './pipeline-run';
-import { DEFAULT_STATE_DIR } from './ports';
-import { readRunningCloud } from './running-cloud';
 
 const USAGE = `Usage: npm run pipeline -- [--json] [--timeout <seconds>] <file or folder>...
 
@@ -53,26 +50,8 @@ if (files.length === 0) {
   process.exit(2);
 }
 
-const options = cloudOptionsFrom(flags);
-const stateDir = resolve(options.stateDir ?? DEFAULT_STATE_DIR);
 const progressOut = process.stderr.isTTY ? process.stderr : null;
-
-let cloud: LocalCloud | null = null;
-let running: { env: Record<string, string>; outputs: Record<string, string> } | null =
-  readRunningCloud(stateDir);
-if (!running) {
-  progressOut?.write('No local cloud is running (npm start); starting one for this run...\n');
-  // Loaded only now: the emulator (the CDK app, every server) takes seconds to load, the client a fraction.
-  const { startLocalCloud } = await importTypeScript<typeof import('./cloud')>(
-    new URL('./cloud.ts', import.meta.url),
-  );
-  // Any free ports: this cloud is private to the run.
-  cloud = await startLocalCloud({
-    ...options,
-    ports: { s3: 0, dynamodb: 0, stepfunctions: 0, rekognition: 0, web: 0 },
-  });
-  running = { env: cloud.clientEnvironment(), outputs: cloud.outputs };
-}
+const running = await connectCloud(cloudOptionsFrom(flags), progressOut);
 
 const clients = pipelineClients(running.env);
 let results: PipelineResult[] = [];
@@ -92,7 +71,7 @@ try {
   progressOut?.write('\n');
 } finally {
   clients.destroy();
-  await cloud?.close();
+  await running.close();
 }
 
 if (flags.json) {

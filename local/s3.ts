@@ -132,17 +132,22 @@ export function notificationsFrom(
   });
 }
 
+/** An SDK client of the local S3 at `url` (path-style, its credentials, no flexible checksums). */
+export function localS3Client(url: string): S3Client {
+  return new S3Client({
+    endpoint: url,
+    region: LOCAL_REGION,
+    credentials: localCredentials,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
 /** Reads objects of the local S3 at `url` (for the local Rekognition's Image.S3Object). */
 export function s3ObjectReader(url: string) {
   return async (bucket: string, key: string, version?: string): Promise<Uint8Array> => {
-    const client = new S3Client({
-      endpoint: url,
-      region: LOCAL_REGION,
-      credentials: localCredentials,
-      forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const client = localS3Client(url);
     try {
       const response = await client.send(
         new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: version }),

@@ -4,10 +4,17 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { standardExecutionArn } from '../get-photo/get-photo';
 import type { RetryPhotoResponse } from '../shared/api';
-import { errorName, errorReason, isConditionFailed } from '../shared/errors';
+import {
+  claimRecord,
+  conditionalSet,
+  RecordChanged,
+  rerunExecutionName,
+  workflowInput,
+} from '../shared/claim-photo';
+import { errorName, errorReason } from '../shared/errors';
 import {
   type ApiEvent,
   type ApiResponse,
@@ -18,10 +25,9 @@ import {
   photoIdParam,
   respond,
 } from '../shared/http';
-import type { AttemptRecord, PhotoRecord, WorkflowInput } from '../shared/model';
+import type { PhotoRecord } from '../shared/model';
 import { toPhotoView } from '../shared/photo-view';
 import type { Log } from '../shared/powertools';
-import { executionNameFor } from '../start-execution/start-execution';
 
 export interface RetryPhotoDeps {
   readonly dynamo: DynamoDBDocumentClient;
@@ -131,41 +137,24 @@ async function isRedrivable(record: PhotoRecord, deps: RetryPhotoDeps): Promise<
 
 /** The name of the execution a retry starts: one per attempt, so a repeated request cannot start two. */
 export function retryExecutionName(record: PhotoRecord, attempt: number): string {
-  return executionNameFor({
-    bucket: record.bucket,
-    key: record.originalKey,
-    version: `retry-${attempt}-of-${record.executionName}`,
-  });
+  return rerunExecutionName(record, attempt, 'retry');
 }
 
 /** FAILED under the execution that was read → PROCESSING under the execution the retry runs. */
 async function claim(record: PhotoRecord, mode: RetryMode, deps: RetryPhotoDeps): Promise<PhotoRecord> {
-  const now = (deps.now?.() ?? new Date()).toISOString();
   const attempt = (record.attempts ?? 1) + 1;
-  const history: AttemptRecord[] = [
-    ...(record.attemptHistory ?? []),
-    {
-      executionName: record.executionName,
-      executionId: record.executionId ?? null,
-      reason: record.reason ?? null,
-      retriedAt: now,
-      retriedBy: mode,
-    },
-  ];
-  const executionName = mode === 'redrive' ? record.executionName : retryExecutionName(record, attempt);
-  // A redriven execution keeps its ARN; a new one writes its own on its first step.
-  const executionId = mode === 'redrive' ? (record.executionId ?? null) : null;
-  const changes = {
-    status: 'PROCESSING',
-    reason: null,
-    updatedAt: now,
-    executionName,
-    executionId,
-    attempts: attempt,
-    attemptHistory: history,
-  } satisfies Partial<PhotoRecord>;
-  await conditionalSet(record, 'FAILED', changes, deps);
-  return { ...record, ...changes };
+  return asConflict(record, () =>
+    claimRecord(
+      record,
+      {
+        mode,
+        executionName: mode === 'redrive' ? record.executionName : retryExecutionName(record, attempt),
+        // A redriven execution keeps its ARN; a new one writes its own on its first step.
+        executionId: mode === 'redrive' ? (record.executionId ?? null) : null,
+      },
+      deps,
+    ),
+  );
 }
 
 /** A redrive refused after the claim: the same attempt, as a new execution. */
@@ -179,7 +168,7 @@ async function switchToNewExecution(claimed: PhotoRecord, deps: RetryPhotoDeps):
     attempt,
   );
   const fields = { executionName, executionId: null, attemptHistory: history };
-  await conditionalSet(claimed, 'PROCESSING', fields, deps);
+  await asConflict(claimed, () => conditionalSet(claimed, 'PROCESSING', fields, deps));
   return { ...claimed, ...fields };
 }
 
@@ -206,50 +195,19 @@ async function release(claimed: PhotoRecord, cause: unknown, deps: RetryPhotoDep
   }
 }
 
-/** SET the fields if the record is still `status` under the given record's execution name; else 409. */
-async function conditionalSet(
-  expected: PhotoRecord,
-  status: 'FAILED' | 'PROCESSING',
-  fields: Record<string, unknown>,
-  deps: RetryPhotoDeps,
-): Promise<void> {
-  const names: Record<string, string> = { '#status': 'status', '#executionName': 'executionName' };
-  const values: Record<string, unknown> = { ':expected': status, ':current': expected.executionName };
-  const assignments = Object.entries(fields).map(([field, value], i) => {
-    names[`#f${i}`] = field;
-    values[`:v${i}`] = value;
-    return `#f${i} = :v${i}`;
-  });
+/** A record that moved on while it was being claimed is the API's 409. */
+async function asConflict<T>(record: PhotoRecord, write: () => Promise<T>): Promise<T> {
   try {
-    await deps.dynamo.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key: { owner: expected.owner, photoId: expected.photoId },
-        UpdateExpression: `SET ${assignments.join(', ')}`,
-        ConditionExpression: '#status = :expected AND #executionName = :current',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    return await write();
   } catch (error) {
-    if (isConditionFailed(error)) {
+    if (error instanceof RecordChanged) {
       throw new HttpError(
         409,
-        `${expected.photoId} changed while it was being retried (another retry, a re-upload or a delete); reload it and try again.`,
+        `${record.photoId} changed while it was being retried (another retry, a re-upload or a delete); reload it and try again.`,
       );
     }
     throw error;
   }
-}
-
-function workflowInput(record: PhotoRecord): WorkflowInput {
-  return {
-    bucket: record.bucket,
-    key: record.originalKey,
-    owner: record.owner,
-    photoId: record.photoId,
-    uploadedAt: record.uploadedAt,
-  };
 }
 
 function unavailable(error: unknown): HttpError {

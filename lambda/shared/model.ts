@@ -32,6 +32,12 @@ export function thumbnailKey(
  * HEIC, TIFF, AVIF, WebP, too big) are written here, beside the thumbnails and outside INCOMING_PREFIX.
  */
 export const RENDITION_PREFIX = 'Renditions/';
+
+/**
+ * The reprocess workflow's Distributed Map writes its results here (ResultWriter:
+ * `ReprocessResults/<map run id>/manifest.json`, SUCCEEDED_0.json, FAILED_0.json), outside INCOMING_PREFIX.
+ */
+export const REPROCESS_RESULTS_PREFIX = 'ReprocessResults';
 /**
  * The key of a photo's display rendition, `<prefix><owner>/<photoId>.<jpg|png>`. generate-rendition
  * writes it; delete-photo derives both possible keys, as it does for thumbnails.
@@ -233,7 +239,7 @@ export interface PhotoRecord {
   readonly attemptHistory?: AttemptRecord[];
 }
 
-/** One failed attempt that a retry replaced (see lambda/retry-photo). */
+/** One attempt that a later run replaced (lambda/retry-photo, lambda/reprocess-photo). */
 export interface AttemptRecord {
   readonly executionName: string;
   readonly executionId: string | null;
@@ -241,8 +247,11 @@ export interface AttemptRecord {
   readonly reason: string | null;
   /** ISO 8601: when the retry was asked for. */
   readonly retriedAt: string;
-  /** How the retry ran it again: the same execution redriven, or a new execution. */
-  readonly retriedBy: 'redrive' | 'new-execution';
+  /**
+   * How it was run again: the same execution redriven, or a new execution (POST /photos/{id}/retry),
+   * or a new execution of a reprocess run (`npm run reprocess`, lib/reprocess.ts).
+   */
+  readonly retriedBy: 'redrive' | 'new-execution' | 'reprocess';
 }
 
 /** Table layout, shared by the CDK table and every reader/writer. */

@@ -147,6 +147,15 @@ export function photoIdentity(key: string): { owner: string; photoId: string } {
 }
 
 /**
+ * The ids a key's photo may have, in the order start-execution tries them: the first, then (if
+ * another key holds it) the same id made unique with a hash of this key.
+ */
+export function photoIdCandidates(key: string): [string, string] {
+  const { photoId } = photoIdentity(key);
+  return [photoId, `${photoId}-${shortHash(key)}`];
+}
+
+/**
  * Step Functions execution name (at most 80 of [A-Za-z0-9_-]): the same upload (bucket, key, sequencer)
  * always maps to the same name, so a duplicated S3 event cannot start a second execution, while a
  * re-upload of the key (new sequencer) gets a new one. The readable part helps in the console.
@@ -203,8 +212,7 @@ export async function startAll(
 export async function startUpload(upload: Upload, deps: StartExecutionDeps): Promise<StartOutcome> {
   const { owner, photoId: baseId } = photoIdentity(upload.key);
   const executionName = executionNameFor(upload);
-  // The first id, then (if another key holds it) the same id made unique with a hash of this key.
-  for (const photoId of [baseId, `${baseId}-${shortHash(upload.key)}`]) {
+  for (const photoId of photoIdCandidates(upload.key)) {
     const result = { owner, photoId, executionName };
     if (await putProcessingRecord(upload, result, deps)) {
       await startOrMarkFailed(upload, result, deps);

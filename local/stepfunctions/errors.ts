@@ -39,6 +39,7 @@ export const apiErrors = {
     ),
   executionDoesNotExist: (arn: string) =>
     new SfnApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`),
+  resourceNotFound: (message: string) => new SfnApiError('ResourceNotFound', message),
   executionAlreadyExists: (arn: string) =>
     new SfnApiError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`),
 };

@@ -13,8 +13,20 @@ import {
   type TaskAttempt,
 } from './history';
 
-/** What a Task state does locally: receives the state's effective input (after InputPath / Parameters). */
-export type TaskHandler = (input: unknown) => Promise<unknown>;
+/**
+ * What a Task state does locally: receives the state's effective input (after InputPath / Parameters)
+ * and, for the integrations that need it (a Distributed Map's run), the execution it runs in.
+ */
+export type TaskHandler = (input: unknown, execution: TaskExecution) => Promise<unknown>;
+
+/** The execution a Task runs in, as a handler sees it. */
+export interface TaskExecution {
+  readonly executionArn: string;
+  /** The context object's Execution and StateMachine, for paths that read `$$`. */
+  readonly context: Record<string, unknown>;
+  /** Aborted when the execution is stopped. */
+  readonly signal: AbortSignal;
+}
 
 export interface ExecutionRecord {
   readonly executionArn: string;
@@ -22,6 +34,8 @@ export interface ExecutionRecord {
   readonly stateMachineArn: string;
   /** The alias StartExecution was called with, when it was one. */
   readonly stateMachineAliasArn?: string;
+  /** The version StartExecution was called with, when it was one. */
+  readonly stateMachineVersionArn?: string;
   readonly name: string;
   readonly type: 'STANDARD' | 'EXPRESS';
   status: ExecutionStatus;
@@ -35,6 +49,8 @@ export interface ExecutionRecord {
   cause?: string;
   /** Order of StartExecution calls (ListExecutions is newest first, even within one millisecond). */
   readonly seq: number;
+  /** A Distributed Map's child execution: the map run it belongs to. */
+  readonly mapRunArn?: string;
   /**
    * The execution has closed and its status-change event has not been handed to a listener yet (none
    * was attached: the local cloud was starting or stopping). Persisted, so it is sent after a restart.
@@ -109,27 +125,27 @@ export function runExecution(
     run.abort();
     aborted.abort();
   };
+  // Without Execution.Id / Name, `$$.Execution.Id` fails: the library only fills Input and StartTime.
+  const context = {
+    Execution: {
+      Id: record.executionArn,
+      Name: record.name,
+      StartTime: new Date(record.startDate).toISOString(),
+      Input: input,
+      RoleArn: stateMachine.roleArn,
+    },
+    StateMachine: { Id: stateMachine.arn, Name: stateMachine.name },
+  };
   const run = stateMachine.machine.run(input, {
     overrides: {
       ...stateMachine.overrides,
-      taskResourceLocalHandlers: bindTaskHandlers(
-        stateMachine.taskHandlers,
-        recorder,
-        aborted.signal,
-        exceeded,
-      ),
+      taskResourceLocalHandlers: bindTaskHandlers(stateMachine.taskHandlers, recorder, exceeded, {
+        executionArn: record.executionArn,
+        context,
+        signal: aborted.signal,
+      }),
     },
-    // Without Execution.Id / Name, `$$.Execution.Id` fails: the library only fills Input and StartTime.
-    context: {
-      Execution: {
-        Id: record.executionArn,
-        Name: record.name,
-        StartTime: new Date(record.startDate).toISOString(),
-        Input: input,
-        RoleArn: stateMachine.roleArn,
-      },
-      StateMachine: { Id: stateMachine.arn, Name: stateMachine.name },
-    },
+    context,
   });
 
   const consumed = (async () => {
@@ -189,9 +205,10 @@ export function runExecution(
 function bindTaskHandlers(
   handlers: Readonly<Record<string, TaskHandler>>,
   recorder: HistoryRecorder,
-  signal: AbortSignal,
   exceeded: DataLimitGuard,
+  execution: TaskExecution,
 ): LocalHandlers {
+  const { signal } = execution;
   return Object.fromEntries(
     Object.entries(handlers).map(([stateName, handler]) => [
       stateName,
@@ -207,7 +224,7 @@ function bindTaskHandlers(
             );
             throw executionAborted();
           }
-          const output = toJson(await untilAborted(handler(toJson(input)), signal));
+          const output = toJson(await untilAborted(handler(toJson(input), execution), signal));
           if (payloadBytes(output) > MAX_PAYLOAD_BYTES) {
             exceeded(
               `The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit.`,

@@ -4,8 +4,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { forLocalRun, indexStates } from './definition';
+import { type AslState, type AslStates, forLocalRun, indexStates } from './definition';
+import {
+  type ChildResult,
+  type DistributedMapState,
+  distributedMapsOf,
+  type MapRunRecord,
+  replaceDistributedMaps,
+  runMapRun,
+  type StartedChild,
+} from './distributed-map';
 import { apiErrors } from './errors';
 import {
   type ExecutionRecord,
@@ -15,6 +25,7 @@ import {
   type TaskHandler,
 } from './executions';
 import type { ExecutionStatus, HistoryEventRecord } from './history';
+import { type NestedExecution, nestedExecutionHandler, nestedExecutionPattern } from './nested-executions';
 import { ExecutionsFile, readExecutions } from './persistence';
 
 export interface LocalStateMachine {
@@ -52,6 +63,12 @@ export interface StepFunctionsSettings {
    * change and read at start. @default memory only
    */
   readonly persistPath?: string;
+  /**
+   * The S3 client a Distributed Map reads its items with and writes its results with, asked for when
+   * a map run starts (the local S3 may start after Step Functions). @default none: a definition with
+   * a Distributed Map is refused
+   */
+  readonly s3Client?: () => S3Client;
 }
 
 /** An execution as the local cloud sees it (dates as Date). */
@@ -78,8 +95,10 @@ export type StatusListener = (execution: ExecutionDescription) => void;
 
 const STATE_MACHINE_ARN =
   /^arn:[\w-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/;
+// `<machine>/<map label>` names a Distributed Map's child execution's state machine.
 const EXECUTION_ARN =
-  /^arn:[\w-]+:states:[a-z0-9-]+:\d{12}:(execution|express):[A-Za-z0-9_.-]+:[^:]+(:[^:]+)?$/;
+  /^arn:[\w-]+:states:[a-z0-9-]+:\d{12}:(execution|express):[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?:[^:]+(:[^:]+)?$/;
+const MAP_RUN_ARN = /^arn:[\w-]+:states:[a-z0-9-]+:\d{12}:mapRun:[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+:[^:]+$/;
 const STATUSES: readonly ExecutionStatus[] = [
   'RUNNING',
   'SUCCEEDED',
@@ -102,11 +121,17 @@ export class StepFunctionsService {
   private seq = 0;
   private statusListener?: StatusListener;
   private pendingCount = 0;
+  /** Distributed Map runs by ARN (in memory: a map run does not outlive the local cloud). */
+  private readonly mapRuns = new Map<string, MapRunRecord>();
+  private readonly s3Client?: () => S3Client;
 
   constructor(settings: StepFunctionsSettings) {
     this.region = settings.region;
+    this.s3Client = settings.s3Client;
     for (const config of settings.stateMachines) {
-      const prepared = prepareStateMachine(config, settings.region, settings.accountId);
+      const prepared = prepareStateMachine(config, settings.region, settings.accountId, (states, machine) =>
+        this.integrationHandlers(states, machine),
+      );
       this.stateMachines.set(config.arn, prepared);
       for (const aliasArn of config.aliasArns ?? []) {
         if (!aliasArn.startsWith(`${config.arn}:`) || aliasArn.split(':').length !== 8) {
@@ -142,6 +167,10 @@ export class StepFunctionsService {
         return this.listExecutionsOperation(request);
       case 'StopExecution':
         return this.stopExecution(request);
+      case 'DescribeMapRun':
+        return this.describeMapRun(request);
+      case 'ListMapRuns':
+        return this.listMapRuns(request);
       default:
         throw apiErrors.unknownOperation(`AWSStepFunctions.${operation}`);
     }
@@ -206,7 +235,12 @@ export class StepFunctionsService {
     const requestedArn = requireString(request, 'stateMachineArn');
     if (!STATE_MACHINE_ARN.test(requestedArn)) throw apiErrors.invalidArn(requestedArn);
     const alias = this.aliases.get(requestedArn);
-    const stateMachine = alias ?? this.stateMachines.get(requestedArn);
+    // A version ARN (`<machine>:<number>`): every version is the one local definition.
+    const version = /^(.+):(\d+)$/.exec(requestedArn);
+    const stateMachine =
+      alias ??
+      this.stateMachines.get(requestedArn) ??
+      (version ? this.stateMachines.get(version[1]) : undefined);
     if (!stateMachine) throw apiErrors.stateMachineDoesNotExist(requestedArn);
     // Started through an alias, the execution is still the state machine's: its ARN, and the
     // stateMachineArn DescribeExecution and the status-change event report, are the unqualified ones.
@@ -236,18 +270,41 @@ export class StepFunctionsService {
       throw apiErrors.executionAlreadyExists(executionArn);
     }
 
-    const record: ExecutionRecord = {
+    const record = this.run(stateMachine, {
       executionArn,
       stateMachineArn,
       stateMachineAliasArn: alias ? requestedArn : undefined,
+      stateMachineVersionArn:
+        !alias && version && requestedArn !== stateMachineArn ? requestedArn : undefined,
       name,
+      input,
+    });
+    return { executionArn, startDate: seconds(record.startDate) };
+  }
+
+  /** Records an execution and runs it in the background. */
+  private run(
+    stateMachine: PreparedStateMachine,
+    ids: Pick<
+      ExecutionRecord,
+      | 'executionArn'
+      | 'stateMachineArn'
+      | 'stateMachineAliasArn'
+      | 'stateMachineVersionArn'
+      | 'name'
+      | 'input'
+      | 'mapRunArn'
+    >,
+  ): ExecutionRecord {
+    const record: ExecutionRecord = {
+      ...ids,
       type: stateMachine.type,
       status: 'RUNNING',
       startDate: Date.now(),
-      input,
       seq: this.seq++,
       events: [],
     };
+    const { executionArn } = record;
     this.executions.set(executionArn, record);
     const onChange = () => this.file?.markDirty(record);
     const execution = runExecution(record, stateMachine, { region: this.region, onChange });
@@ -257,7 +314,159 @@ export class StepFunctionsService {
       this.announce(record);
     });
     onChange();
-    return { executionArn, startDate: seconds(record.startDate) };
+    return record;
+  }
+
+  /**
+   * Handlers for the Task states the service itself runs: the startExecution integration (a nested
+   * workflow) and each Distributed Map (its stand-in Task, see distributed-map.ts).
+   */
+  private integrationHandlers(
+    states: ReadonlyMap<string, AslState>,
+    machine: { arn: string; name: string; roleArn: string; overrides: PreparedStateMachine['overrides'] },
+  ): { handlers: Record<string, TaskHandler>; maps: ReadonlySet<string> } {
+    const handlers: Record<string, TaskHandler> = {};
+    for (const [stateName, state] of states) {
+      const pattern = state.Type === 'Task' ? nestedExecutionPattern(state.Resource) : undefined;
+      if (!pattern) continue;
+      handlers[stateName] = nestedExecutionHandler(stateName, pattern, {
+        start: (request) => {
+          const started = this.startExecution(request);
+          return { executionArn: started.executionArn, startDate: started.startDate * 1000 };
+        },
+        waitFor: (executionArn) => this.closed(executionArn),
+      });
+    }
+    const maps = distributedMapsOf(states, machine.name);
+    if (maps.size > 0 && !this.s3Client) {
+      throw new Error(
+        `State machine ${machine.name}: Distributed Map state(s) ${[...maps.keys()].join(', ')} read and write S3, and no local S3 client was given`,
+      );
+    }
+    for (const [stateName, state] of maps) {
+      const label = state.Label ?? stateName;
+      const processor: PreparedStateMachine = {
+        arn: `${machine.arn}/${label}`,
+        name: `${machine.name}/${label}`,
+        type: state.ItemProcessor.ProcessorConfig.ExecutionType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+        roleArn: machine.roleArn,
+        states: indexStates(state.ItemProcessor),
+        // Every handler of the machine, by state name: the processor's own Tasks are among them.
+        taskHandlers: handlers,
+        machine: new StateMachine(forLocalRun(processorDefinition(state)) as StateMachineDefinition),
+        overrides: machine.overrides,
+      };
+      handlers[stateName] = (input, execution) => this.runMap(stateName, state, processor, input, execution);
+    }
+    return { handlers, maps: new Set(maps.keys()) };
+  }
+
+  private runMap(
+    stateName: string,
+    state: DistributedMapState,
+    processor: PreparedStateMachine,
+    input: unknown,
+    execution: Parameters<TaskHandler>[1],
+  ): Promise<unknown> {
+    const [partition, , region, account] = execution.executionArn.split(':').slice(1);
+    const label = processor.name.split('/').pop()!;
+    const machineName = processor.name.slice(0, -(label.length + 1));
+    const mapRunArn = `arn:${partition}:states:${region}:${account}:mapRun:${machineName}/${label}:${randomUUID()}`;
+    return runMapRun(
+      {
+        stateName,
+        state,
+        input,
+        executionArn: execution.executionArn,
+        context: execution.context,
+        mapRunArn,
+        childStateMachineArn: processor.arn,
+        signal: execution.signal,
+      },
+      {
+        s3: () => this.s3Client!(),
+        register: (mapRun) => this.mapRuns.set(mapRun.mapRunArn, mapRun),
+        startChild: (mapRun, childInput) => this.startChild(processor, mapRun, childInput),
+      },
+    );
+  }
+
+  /** One item of a map run: a child execution named by a UUID, as AWS names them. */
+  private startChild(processor: PreparedStateMachine, mapRun: MapRunRecord, input: unknown): StartedChild {
+    const name = randomUUID();
+    const executionArn = `${processor.arn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const record = this.run(processor, {
+      executionArn,
+      stateMachineArn: processor.arn,
+      name,
+      input: JSON.stringify(input ?? null),
+      mapRunArn: mapRun.mapRunArn,
+    });
+    const result = this.closed(executionArn).then(
+      (closed): ChildResult => ({
+        executionArn,
+        name,
+        stateMachineArn: processor.arn,
+        status: closed.status as ChildResult['status'],
+        input: closed.input,
+        output: closed.output,
+        error: closed.error,
+        cause: closed.cause,
+        startDate: closed.startDate,
+        stopDate: closed.stopDate ?? Date.now(),
+      }),
+    );
+    return {
+      executionArn: record.executionArn,
+      result,
+      stop: (cause) => this.running.get(executionArn)?.stop('States.Aborted', cause),
+    };
+  }
+
+  /** Resolves once the execution has closed, with its record (dates in epoch ms). */
+  private async closed(executionArn: string): Promise<NestedExecution> {
+    await this.running.get(executionArn)?.done;
+    const record = this.executions.get(executionArn);
+    if (!record) throw apiErrors.executionDoesNotExist(executionArn);
+    return record;
+  }
+
+  private describeMapRun(request: Request) {
+    const mapRunArn = requireString(request, 'mapRunArn');
+    if (!MAP_RUN_ARN.test(mapRunArn)) throw apiErrors.invalidArn(mapRunArn);
+    const run = this.mapRuns.get(mapRunArn);
+    if (!run) throw apiErrors.resourceNotFound(`Map Run Does Not Exist: '${mapRunArn}'`);
+    const { resultsWritten, ...counts } = run.counts;
+    const zeros = { failuresNotRedrivable: 0, pendingRedrive: 0 };
+    return {
+      mapRunArn: run.mapRunArn,
+      executionArn: run.executionArn,
+      status: run.status,
+      startDate: seconds(run.startDate),
+      stopDate: run.stopDate === undefined ? undefined : seconds(run.stopDate),
+      maxConcurrency: run.maxConcurrency,
+      toleratedFailurePercentage: run.toleratedFailurePercentage,
+      toleratedFailureCount: run.toleratedFailureCount,
+      itemCounts: { ...counts, resultsWritten, ...zeros },
+      executionCounts: { ...counts, resultsWritten, ...zeros },
+      redriveCount: 0,
+    };
+  }
+
+  private listMapRuns(request: Request) {
+    const record = this.standardExecution(request);
+    const runs = [...this.mapRuns.values()]
+      .filter((run) => run.executionArn === record.executionArn)
+      .sort((a, b) => b.startDate - a.startDate);
+    return {
+      mapRuns: runs.map((run) => ({
+        executionArn: run.executionArn,
+        mapRunArn: run.mapRunArn,
+        stateMachineArn: run.stateMachineArn,
+        startDate: seconds(run.startDate),
+        stopDate: run.stopDate === undefined ? undefined : seconds(run.stopDate),
+      })),
+    };
   }
 
   private describeExecution(request: Request) {
@@ -277,6 +486,8 @@ export class StepFunctionsService {
       outputDetails: record.output === undefined ? undefined : { included: includeData },
       error: record.error,
       cause: record.cause,
+      mapRunArn: record.mapRunArn,
+      stateMachineVersionArn: record.stateMachineVersionArn,
     };
   }
 
@@ -309,11 +520,24 @@ export class StepFunctionsService {
   }
 
   private listExecutionsOperation(request: Request) {
-    const stateMachineArn = requireString(request, 'stateMachineArn');
-    if (!STATE_MACHINE_ARN.test(stateMachineArn)) throw apiErrors.invalidArn(stateMachineArn);
-    const stateMachine = this.stateMachines.get(stateMachineArn) ?? this.aliases.get(stateMachineArn);
-    if (!stateMachine) throw apiErrors.stateMachineDoesNotExist(stateMachineArn);
-    if (stateMachine.type === 'EXPRESS') throw apiErrors.stateMachineTypeNotSupported();
+    // A map run's child executions, or a state machine's (or alias's) executions.
+    const mapRunArn = optionalString(request, 'mapRunArn');
+    let stateMachineArn: string;
+    if (mapRunArn !== undefined) {
+      if (request.stateMachineArn !== undefined) {
+        throw apiErrors.validation('Specify either stateMachineArn or mapRunArn, not both');
+      }
+      if (!MAP_RUN_ARN.test(mapRunArn)) throw apiErrors.invalidArn(mapRunArn);
+      if (!this.mapRuns.has(mapRunArn))
+        throw apiErrors.resourceNotFound(`Map Run Does Not Exist: '${mapRunArn}'`);
+      stateMachineArn = mapRunArn;
+    } else {
+      stateMachineArn = requireString(request, 'stateMachineArn');
+      if (!STATE_MACHINE_ARN.test(stateMachineArn)) throw apiErrors.invalidArn(stateMachineArn);
+      const stateMachine = this.stateMachines.get(stateMachineArn) ?? this.aliases.get(stateMachineArn);
+      if (!stateMachine) throw apiErrors.stateMachineDoesNotExist(stateMachineArn);
+      if (stateMachine.type === 'EXPRESS') throw apiErrors.stateMachineTypeNotSupported();
+    }
     const statusFilter = optionalString(request, 'statusFilter');
     if (statusFilter !== undefined && !STATUSES.includes(statusFilter as ExecutionStatus)) {
       throw apiErrors.validation(
@@ -369,10 +593,16 @@ export class StepFunctionsService {
   }
 }
 
+type IntegrationHandlers = (
+  states: ReadonlyMap<string, AslState>,
+  machine: { arn: string; name: string; roleArn: string; overrides: PreparedStateMachine['overrides'] },
+) => { handlers: Record<string, TaskHandler>; maps: ReadonlySet<string> };
+
 function prepareStateMachine(
   config: LocalStateMachine,
   region: string,
   accountId: string,
+  integrations: IntegrationHandlers,
 ): PreparedStateMachine {
   const { arn, name, type, definition } = config;
   const expectedArn = new RegExp(
@@ -384,13 +614,31 @@ function prepareStateMachine(
     );
   }
   const states = indexStates(definition);
+  const partition = arn.split(':')[1];
+  const roleArn = config.roleArn ?? `arn:${partition}:iam::${accountId}:role/${name}`;
+  const overrides = {
+    retryIntervalOverrides: config.retryIntervalOverrides,
+    waitTimeOverrides: config.waitTimeOverrides,
+  };
+  let integration: ReturnType<IntegrationHandlers>;
+  try {
+    integration = integrations(states, { arn, name, roleArn, overrides });
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message.startsWith('State machine') ? '' : `State machine ${name}: `}${(error as Error).message}`,
+    );
+  }
+  // The integrations' handlers and the given ones in one object: a map run's processor looks its Tasks up in it.
+  const taskHandlers = Object.assign(integration.handlers, config.taskHandlers);
   const taskStates = [...states].filter(([, state]) => state.Type === 'Task').map(([stateName]) => stateName);
-  const unbound = taskStates.filter((stateName) => !config.taskHandlers[stateName]);
+  const unbound = taskStates.filter((stateName) => !taskHandlers[stateName]);
   if (unbound.length > 0) {
     // Unbound, aws-local-stepfunctions would call the real Lambda in AWS.
     throw new Error(`State machine ${name}: no local handler for Task state(s) ${unbound.join(', ')}`);
   }
-  const unknown = Object.keys(config.taskHandlers).filter((stateName) => !taskStates.includes(stateName));
+  const unknown = Object.keys(taskHandlers).filter(
+    (stateName) => !taskStates.includes(stateName) && !integration.maps.has(stateName),
+  );
   if (unknown.length > 0) {
     throw new Error(
       `State machine ${name}: handlers given for ${unknown.join(', ')}, which are not Task states`,
@@ -398,29 +646,25 @@ function prepareStateMachine(
   }
   let machine: StateMachine;
   try {
-    machine = new StateMachine(forLocalRun(definition) as StateMachineDefinition);
+    machine = new StateMachine(forLocalRun(replaceDistributedMaps(definition)) as StateMachineDefinition);
   } catch (error) {
     throw new Error(`State machine ${name}: ${(error as Error).message}`);
   }
-  const partition = arn.split(':')[1];
-  return {
-    arn,
-    name,
-    type,
-    roleArn: config.roleArn ?? `arn:${partition}:iam::${accountId}:role/${name}`,
-    states,
-    machine,
-    taskHandlers: config.taskHandlers,
-    overrides: {
-      retryIntervalOverrides: config.retryIntervalOverrides,
-      waitTimeOverrides: config.waitTimeOverrides,
-    },
-  };
+  return { arn, name, type, roleArn, states, machine, taskHandlers, overrides };
 }
 
-/** ListExecutions with a state machine ARN lists all its executions; with an alias ARN, the alias's. */
+/** A Distributed Map's ItemProcessor as a state machine definition of its own. */
+function processorDefinition(state: DistributedMapState): AslStates {
+  const { ProcessorConfig, ...definition } = state.ItemProcessor;
+  return definition;
+}
+
+/**
+ * ListExecutions with a state machine ARN lists all its executions; with an alias ARN, the alias's;
+ * with a map run's ARN, its child executions.
+ */
 function startedBy(record: ExecutionRecord, arn: string): boolean {
-  return record.stateMachineArn === arn || record.stateMachineAliasArn === arn;
+  return record.stateMachineArn === arn || record.stateMachineAliasArn === arn || record.mapRunArn === arn;
 }
 
 function describeRecord(r: ExecutionRecord): ExecutionDescription {

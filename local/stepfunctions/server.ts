@@ -4,7 +4,8 @@
  * AWS_ENDPOINT_URL_SFN, starts and inspects executions that aws-local-stepfunctions runs in-process.
  * Signatures are accepted and not checked.
  *
- * Operations: StartExecution, DescribeExecution, GetExecutionHistory, ListExecutions, StopExecution.
+ * Operations: StartExecution, DescribeExecution, GetExecutionHistory, ListExecutions (of a state
+ * machine, an alias or a map run), StopExecution, DescribeMapRun, ListMapRuns.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';

@@ -101,8 +101,9 @@ describe('functions', () => {
     const groups = Object.entries(
       synthTemplate({ logRetentionDays: 90 }).findResources('AWS::Logs::LogGroup'),
     );
-    // Twelve functions, seven PreTraffic hooks, the state machine, the API access log, the site deployment.
-    expect(groups.length).toBe(22);
+    // Thirteen functions, seven PreTraffic hooks, the two state machines (ImageProc, Reprocess), the API
+    // access log, the site deployment.
+    expect(groups.length).toBe(24);
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(90);
   });
 

@@ -17,6 +17,7 @@ const FUNCTIONS: Record<string, string | undefined> = {
   ApiGetPhotoFunction: undefined,
   ApiDeletePhotoFunction: undefined,
   ApiRetryPhotoFunction: undefined,
+  ReprocessingReprocessPhotoFunction: undefined,
 };
 const PIPELINE = [
   'ProcessingImageProcStartExecution',
@@ -169,7 +170,7 @@ describe('CodeDeploy deployment groups', () => {
   it.each(Object.keys(FUNCTIONS))(
     "rolls %s back on its alias's error rate and its new version's error rate",
     (prefix) => {
-      const name = prefix.replace(/^(Processing|Api|Reconciler)/, '').replace(/Function$/, '');
+      const name = prefix.replace(/^(Processing|Api|Reconciler|Reprocessing)/, '').replace(/Function$/, '');
       const alarms = groupOf(prefix).Properties.AlarmConfiguration.Alarms as { Name: unknown }[];
       expect(alarms).toContainEqual({ Name: alarmRef(template, `Alarms${name}ErrorsAlarm`) });
       expect(alarms).toContainEqual({ Name: alarmRef(template, `Deployment${name}NewVersionErrorsAlarm`) });
@@ -403,7 +404,7 @@ describe('alarms', () => {
   });
 
   it.each(Object.keys(FUNCTIONS))("alarms on %s's error rate and throttles, on its live alias", (prefix) => {
-    const name = prefix.replace(/^(Processing|Api|Reconciler)/, '').replace(/Function$/, '');
+    const name = prefix.replace(/^(Processing|Api|Reconciler|Reprocessing)/, '').replace(/Function$/, '');
     const errors = alarm(`Alarms${name}ErrorsAlarm`).Properties;
     expect(errors.Threshold).toBe(10);
     const errorMetric = errors.Metrics.find((m: { Id: string }) => m.Id === 'errors').MetricStat.Metric;

@@ -35,6 +35,17 @@ export interface AslState {
   }[];
   Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
   Branches?: AslDefinition[];
+  ItemProcessor?: AslDefinition & { ProcessorConfig?: { Mode?: string; ExecutionType?: string } };
+  ItemReader?: {
+    Resource: string;
+    Parameters?: Record<string, unknown>;
+    ReaderConfig?: Record<string, unknown>;
+  };
+  ItemSelector?: Record<string, unknown>;
+  ResultWriter?: { Resource: string; Parameters?: Record<string, unknown> };
+  MaxConcurrency?: number;
+  ToleratedFailurePercentage?: number;
+  Label?: string;
   Choices?: Record<string, unknown>[];
   Default?: string;
   Error?: string;
@@ -62,7 +73,17 @@ export const aliasArn = (functionLogicalId: string, alias = 'live') =>
  * each Lambda alias's from its function's (see aliasArn).
  */
 export function imageProcDefinition(template: Template): AslDefinition {
-  const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  return stateMachineDefinition(template, 'ProcessingImageProc');
+}
+
+/**
+ * The definition of the state machine whose logical id starts with `prefix`, resolved as
+ * imageProcDefinition resolves ImageProc's (every Fn::GetAtt becomes functionArn(<its logical id>)).
+ */
+export function stateMachineDefinition(template: Template, prefix: string): AslDefinition {
+  const stateMachine = template.findResources('AWS::StepFunctions::StateMachine')[
+    logicalId(template, 'AWS::StepFunctions::StateMachine', prefix)
+  ];
   const aliases = template.findResources('AWS::Lambda::Alias');
   const json = resolveIntrinsics(stateMachine.Properties.DefinitionString, {
     ref: (name) =>
@@ -80,6 +101,7 @@ export function allStates(definition: AslDefinition): Record<string, AslState> {
   for (const [name, state] of Object.entries(definition.States)) {
     states[name] = state;
     for (const branch of state.Branches ?? []) Object.assign(states, allStates(branch));
+    if (state.ItemProcessor) Object.assign(states, allStates(state.ItemProcessor));
   }
   return states;
 }

@@ -64,10 +64,10 @@ describe('what the local cloud does not emulate', () => {
     const { template, names } = copy();
     const lines = notEmulatedFrom(template, names).join('\n');
     expect(lines).toMatch(/1 CodeDeploy application/);
-    expect(lines).toMatch(/12 CodeDeploy deployment groups/);
+    expect(lines).toMatch(/13 CodeDeploy deployment groups/);
     expect(lines).toMatch(/\d+ CloudWatch alarms/);
     expect(lines).toMatch(/1 CloudWatch dashboard/);
-    expect(lines).toMatch(/traffic shifting of 12 Lambda aliases \(7 PreTraffic\/PostTraffic hooks\)/);
+    expect(lines).toMatch(/traffic shifting of 13 Lambda aliases \(7 PreTraffic\/PostTraffic hooks\)/);
     expect(lines).toMatch(/state machine alias .*\(CANARY 10% every 5 min\)/);
   });
 

@@ -15,11 +15,12 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { boundedResult } from '../shared/bounds';
-import { dynamoDocumentClient, s3Client } from '../shared/clients';
+import { s3Client } from '../shared/clients';
 import { requireEnv, requireIntEnv } from '../shared/env';
 import { ConfigurationError } from '../shared/errors';
 import type { ThumbnailResult } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
+import { photoTableFromEnv } from '../shared/resources';
 import { photoRef, renditionOf } from '../shared/validate';
 import { generateThumbnail } from './generate-thumbnail';
 
@@ -35,7 +36,7 @@ if (!settings.prefix.endsWith('/')) {
   );
 }
 const s3 = s3Client();
-const records = { dynamo: dynamoDocumentClient(), tableName: requireEnv('TABLE_NAME') };
+const records = photoTableFromEnv();
 
 export const handler = withPowertools(async (event: unknown): Promise<ThumbnailResult> => {
   const photo = photoRef(event);

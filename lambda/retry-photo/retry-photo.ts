@@ -1,13 +1,12 @@
 import {
   DescribeExecutionCommand,
   RedriveExecutionCommand,
-  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { standardExecutionArn } from '../get-photo/get-photo';
 import type { RetryPhotoResponse } from '../shared/api';
-import { errorName, errorReason, isConditionFailed } from '../shared/errors';
+import { conditionalWrite, errorName, errorReason } from '../shared/errors';
 import {
   type ApiEvent,
   type ApiResponse,
@@ -20,17 +19,10 @@ import {
 } from '../shared/http';
 import type { AttemptRecord, PhotoRecord, WorkflowInput } from '../shared/model';
 import { toPhotoView } from '../shared/photo-view';
-import type { Log } from '../shared/powertools';
-import { executionNameFor } from '../start-execution/start-execution';
+import { executionNameFor, type StartExecutionDeps } from '../start-execution/start-execution';
 
-export interface RetryPhotoDeps {
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly sfn: SFNClient;
-  readonly tableName: string;
-  readonly stateMachineArn: string;
-  readonly log: Log;
-  readonly now?: () => Date;
-}
+/** The same resources as start-execution's: retrying a photo is starting its workflow again. */
+export type RetryPhotoDeps = StartExecutionDeps;
 
 /**
  * Attempts one upload may have: the first plus four retries. A photo that fails five times fails for
@@ -220,8 +212,8 @@ async function conditionalSet(
     values[`:v${i}`] = value;
     return `#f${i} = :v${i}`;
   });
-  try {
-    await deps.dynamo.send(
+  const written = await conditionalWrite(
+    deps.dynamo.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: { owner: expected.owner, photoId: expected.photoId },
@@ -230,15 +222,13 @@ async function conditionalSet(
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
+    ),
+  );
+  if (!written) {
+    throw new HttpError(
+      409,
+      `${expected.photoId} changed while it was being retried (another retry, a re-upload or a delete); reload it and try again.`,
     );
-  } catch (error) {
-    if (isConditionFailed(error)) {
-      throw new HttpError(
-        409,
-        `${expected.photoId} changed while it was being retried (another retry, a re-upload or a delete); reload it and try again.`,
-      );
-    }
-    throw error;
   }
 }
 

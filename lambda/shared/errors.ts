@@ -92,6 +92,21 @@ export function isConditionFailed(error: unknown): boolean {
 }
 
 /**
+ * Awaits a conditional DynamoDB write: true when it was written, false when DynamoDB refused it
+ * because its condition did not hold (the answer the condition is there to give); any other error is
+ * thrown.
+ */
+export async function conditionalWrite(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
+}
+
+/**
  * The message of a failed step's Cause: on AWS, Lambda's JSON (`{"errorType","errorMessage",...}`),
  * locally and for Step Functions' own errors, plain text. Empty when there is none.
  */

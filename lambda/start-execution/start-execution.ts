@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
-import { errorName, errorReason, isConditionFailed, StartExecutionFailed } from '../shared/errors';
+import { conditionalWrite, errorName, errorReason, StartExecutionFailed } from '../shared/errors';
 import {
   DEFAULT_OWNER,
   DELETED_STATUS,
@@ -14,6 +14,7 @@ import {
   type WorkflowInput,
 } from '../shared/model';
 import type { Log } from '../shared/powertools';
+import type { ImageProc, PhotoTable } from '../shared/resources';
 
 /** One uploaded object, its key decoded, as taken from an S3 event record. */
 export interface Upload {
@@ -27,11 +28,7 @@ export interface Upload {
   readonly etag: string | null;
 }
 
-export interface StartExecutionDeps {
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly sfn: SFNClient;
-  readonly tableName: string;
-  readonly stateMachineArn: string;
+export interface StartExecutionDeps extends PhotoTable, ImageProc {
   readonly log: Log;
   readonly now?: () => Date;
 }
@@ -275,8 +272,8 @@ async function putProcessingRecord(
     // What a byte-identical later upload is recognised by (see record-photo's duplicate lookup).
     etag: upload.etag,
   };
-  try {
-    await deps.dynamo.send(
+  return conditionalWrite(
+    deps.dynamo.send(
       new PutCommand({
         TableName: deps.tableName,
         Item: record,
@@ -301,14 +298,8 @@ async function putProcessingRecord(
           ':uploadedAt': upload.uploadedAt,
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailed(error)) {
-      return false;
-    }
-    throw error;
-  }
+    ),
+  );
 }
 
 async function getRecord(
@@ -407,8 +398,8 @@ async function markStartFailed(
 
 /** Back to PROCESSING, if the record is still the start failure that was read. */
 async function reopenRecord(record: PhotoRecord, deps: StartExecutionDeps): Promise<boolean> {
-  try {
-    await deps.dynamo.send(
+  return conditionalWrite(
+    deps.dynamo.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: { owner: record.owner, photoId: record.photoId },
@@ -429,14 +420,8 @@ async function reopenRecord(record: PhotoRecord, deps: StartExecutionDeps): Prom
           ':executionName': record.executionName,
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailed(error)) {
-      return false;
-    }
-    throw error;
-  }
+    ),
+  );
 }
 
 async function startExecution(

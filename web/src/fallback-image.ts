@@ -52,7 +52,7 @@ export class FallbackImage {
     img.addEventListener('load', () => {
       if (this.current !== img) return;
       if (this.options.swapWhenLoaded) {
-        for (const child of [...this.container.children]) if (child !== img) child.remove();
+        for (const child of Array.from(this.container.children)) if (child !== img) child.remove();
       }
       this.options.onState?.('loaded', img);
     });
@@ -78,11 +78,11 @@ export class FallbackImage {
   showPlaceholder(): void {
     this.current = null;
     const placeholder = this.options.placeholder();
-    const shown = [...this.container.children].find(
+    const shown = Array.from(this.container.children).find(
       (child) => child.className === placeholder.className && child.textContent === placeholder.textContent,
     );
     if (shown) {
-      for (const child of [...this.container.children]) if (child !== shown) child.remove();
+      for (const child of Array.from(this.container.children)) if (child !== shown) child.remove();
     } else {
       this.container.replaceChildren(placeholder);
     }

@@ -10,6 +10,7 @@ import {
   isTombstone,
   normalizeEtag,
   type PhotoRecord,
+  type PhotoStatus,
   type PhotoTombstone,
   type WorkflowInput,
 } from '../shared/model';
@@ -367,27 +368,14 @@ async function markStartFailed(
 ): Promise<void> {
   const reason = `${START_FAILED_PREFIX}${detail}`;
   try {
-    await deps.dynamo.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key: { owner: ids.owner, photoId: ids.photoId },
-        UpdateExpression: 'SET #status = :failed, #reason = :reason, #updatedAt = :now',
-        ConditionExpression: '#executionName = :executionName AND #status = :processing',
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          '#reason': 'reason',
-          '#updatedAt': 'updatedAt',
-          '#executionName': 'executionName',
-        },
-        ExpressionAttributeValues: {
-          ':failed': 'FAILED',
-          ':processing': 'PROCESSING',
-          ':reason':
-            reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 1)}…` : reason,
-          ':now': (deps.now?.() ?? new Date()).toISOString(),
-          ':executionName': ids.executionName,
-        },
-      }),
+    await setStatus(
+      ids,
+      { status: 'PROCESSING' },
+      {
+        status: 'FAILED',
+        reason: reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 1)}…` : reason,
+      },
+      deps,
     );
   } catch (error) {
     // Moved on (a newer upload, a delete, the execution's own write) or DynamoDB is down: keep the
@@ -399,28 +387,47 @@ async function markStartFailed(
 /** Back to PROCESSING, if the record is still the start failure that was read. */
 async function reopenRecord(record: PhotoRecord, deps: StartExecutionDeps): Promise<boolean> {
   return conditionalWrite(
-    deps.dynamo.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key: { owner: record.owner, photoId: record.photoId },
-        UpdateExpression: 'SET #status = :processing, #reason = :none, #updatedAt = :now',
-        ConditionExpression: '#executionName = :executionName AND #status = :failed AND #reason = :reason',
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          '#reason': 'reason',
-          '#updatedAt': 'updatedAt',
-          '#executionName': 'executionName',
-        },
-        ExpressionAttributeValues: {
-          ':processing': 'PROCESSING',
-          ':failed': 'FAILED',
-          ':none': null,
-          ':reason': record.reason,
-          ':now': (deps.now?.() ?? new Date()).toISOString(),
-          ':executionName': record.executionName,
-        },
-      }),
+    setStatus(
+      record,
+      { status: 'FAILED', reason: record.reason },
+      { status: 'PROCESSING', reason: null },
+      deps,
     ),
+  );
+}
+
+/**
+ * The record's status and reason, from `from` to `to`: written only while the record is still this
+ * upload's (its execution name) in the status (and, when given, with the reason) that was expected.
+ */
+function setStatus(
+  ids: { owner: string; photoId: string; executionName: string },
+  from: { status: PhotoStatus; reason?: string | null },
+  to: { status: PhotoStatus; reason: string | null },
+  deps: StartExecutionDeps,
+): Promise<unknown> {
+  const expectsReason = from.reason !== undefined;
+  return deps.dynamo.send(
+    new UpdateCommand({
+      TableName: deps.tableName,
+      Key: { owner: ids.owner, photoId: ids.photoId },
+      UpdateExpression: 'SET #status = :to, #reason = :reason, #updatedAt = :now',
+      ConditionExpression: `#executionName = :executionName AND #status = :from${expectsReason ? ' AND #reason = :fromReason' : ''}`,
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#reason': 'reason',
+        '#updatedAt': 'updatedAt',
+        '#executionName': 'executionName',
+      },
+      ExpressionAttributeValues: {
+        ':from': from.status,
+        ':to': to.status,
+        ':reason': to.reason,
+        ':now': (deps.now?.() ?? new Date()).toISOString(),
+        ':executionName': ids.executionName,
+        ...(expectsReason ? { ':fromReason': from.reason } : {}),
+      },
+    }),
   );
 }
 

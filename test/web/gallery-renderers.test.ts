@@ -1,13 +1,6 @@
 /** The gallery's renderers: a card's elements and words, the summary line and the announcements. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  cardAlt,
-  cardElements,
-  cardMeta,
-  cardReason,
-  cardTitle,
-  thumbnailIdentity,
-} from '../../web/src/gallery-card';
+import * as card from '../../web/src/gallery-card';
 import { finishedAnnouncement, summaryText } from '../../web/src/gallery-parts';
 import { fake, summary, useFakeDom } from './web-fixtures';
 
@@ -17,7 +10,7 @@ const labels = (...names: string[]) => names.map((name) => ({ name, confidence: 
 
 describe('a card', () => {
   it('links to the photo with what the browser tests look for', () => {
-    const { link, thumb } = cardElements(summary({ status: 'PROCESSING' }));
+    const { link, thumb } = card.cardElements(summary({ status: 'PROCESSING' }));
 
     expect(fake(link).getAttribute('href')).toBe('#/photos/p1');
     expect(fake(link).getAttribute('data-testid')).toBe('photo-card');
@@ -28,40 +21,40 @@ describe('a card', () => {
   });
 
   it('is titled by three labels, else the file, else what its status says', () => {
-    expect(cardTitle(summary({ labels: labels('Cat', 'Pet', 'Animal', 'Mammal') }), 'cat.jpg')).toBe(
+    expect(card.cardTitle(summary({ labels: labels('Cat', 'Pet', 'Animal', 'Mammal') }), 'cat.jpg')).toBe(
       'Cat, Pet, Animal',
     );
-    expect(cardTitle(summary(), 'cat.jpg')).toBe('cat.jpg');
-    expect(cardTitle(summary({ status: 'PROCESSING' }), undefined)).toBe('Processing…');
-    expect(cardTitle(summary({ status: 'READY' }), undefined)).toBe('No labels');
-    expect(cardTitle(summary({ status: 'FAILED' }), undefined)).toBe('Photo');
+    expect(card.cardTitle(summary(), 'cat.jpg')).toBe('cat.jpg');
+    expect(card.cardTitle(summary({ status: 'PROCESSING' }), undefined)).toBe('Processing…');
+    expect(card.cardTitle(summary({ status: 'READY' }), undefined)).toBe('No labels');
+    expect(card.cardTitle(summary({ status: 'FAILED' }), undefined)).toBe('Photo');
   });
 
   it('describes its thumbnail by up to five labels, else which photo it is', () => {
-    expect(cardAlt(summary({ labels: labels('A', 'B', 'C', 'D', 'E', 'F') }), undefined)).toBe(
+    expect(card.cardAlt(summary({ labels: labels('A', 'B', 'C', 'D', 'E', 'F') }), undefined)).toBe(
       'Photo: A, B, C, D, E',
     );
-    expect(cardAlt(summary(), 'cat.jpg')).toBe('Photo cat.jpg');
-    expect(cardAlt(summary(), undefined)).toBe('Photo p1');
+    expect(card.cardAlt(summary(), 'cat.jpg')).toBe('Photo cat.jpg');
+    expect(card.cardAlt(summary(), undefined)).toBe('Photo p1');
   });
 
   it('shows the format before the upload time, when it is known', () => {
-    expect(cardMeta(summary())).toMatch(/^JPEG · /);
-    expect(cardMeta(summary({ metadata: { ...summary().metadata, format: null } }))).not.toContain('·');
+    expect(card.cardMeta(summary())).toMatch(/^JPEG · /);
+    expect(card.cardMeta(summary({ metadata: { ...summary().metadata, format: null } }))).not.toContain('·');
   });
 
   it('gives the reason of a rejected or failed photo only', () => {
-    expect(cardReason(summary({ status: 'REJECTED', reason: 'Not an image' }))).toBe('Not an image');
-    expect(cardReason(summary({ status: 'FAILED', reason: null }))).toBeNull();
-    expect(cardReason(summary({ status: 'READY', reason: 'No labels: nothing found' }))).toBeNull();
+    expect(card.cardReason(summary({ status: 'REJECTED', reason: 'Not an image' }))).toBe('Not an image');
+    expect(card.cardReason(summary({ status: 'FAILED', reason: null }))).toBeNull();
+    expect(card.cardReason(summary({ status: 'READY', reason: 'No labels: nothing found' }))).toBeNull();
   });
 
   it('knows its thumbnail by key, not by the URL that changes on every answer', () => {
-    expect(thumbnailIdentity(summary())).toBe('Thumbnails/alice/p1.jpg');
-    expect(thumbnailIdentity(summary({ thumbnail: null, thumbnailUrl: 'https://s3/t.jpg?sig=2' }))).toBe(
+    expect(card.thumbnailIdentity(summary())).toBe('Thumbnails/alice/p1.jpg');
+    expect(card.thumbnailIdentity(summary({ thumbnail: null, thumbnailUrl: 'https://s3/t.jpg?sig=2' }))).toBe(
       'https://s3/t.jpg',
     );
-    expect(thumbnailIdentity(summary({ thumbnail: null, thumbnailUrl: null }))).toBeNull();
+    expect(card.thumbnailIdentity(summary({ thumbnail: null, thumbnailUrl: null }))).toBeNull();
   });
 });
 

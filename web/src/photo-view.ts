@@ -237,9 +237,10 @@ export class PhotoView {
     confirmButton.addEventListener('click', () => void this.deletePhoto(confirmButton, cancelButton));
 
     const tried = new Set<ImageSource>();
-    const image = new FallbackImage(layout.figure, {
-      // The freshest answer decides: a display copy may have appeared since.
-      next: () => (this.detail ? this.nextImage(this.detail, tried) : null),
+    const image: FallbackImage = new FallbackImage(layout.figure, {
+      // The freshest answer decides (a display copy may have appeared since); nothing once the view
+      // shows another photo or none.
+      next: () => (this.detail && this.parts?.image === image ? this.nextImage(this.detail, tried) : null),
       placeholder: () => imagePlaceholder(this.detail ? placeholderText(this.detail) : ''),
     });
 

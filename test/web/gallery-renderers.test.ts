@@ -20,6 +20,21 @@ describe('a card', () => {
     expect(fake(thumb).querySelector('.thumb-placeholder')).not.toBeNull();
   });
 
+  it('shows the reason of a rejected photo, and drops it when the photo is processed again', () => {
+    const elements = card.cardElements(summary());
+    const reason = () => fake(elements.body).querySelector('[data-testid=photo-reason]');
+
+    card.updateCardText(elements, summary({ status: 'REJECTED', reason: 'Not an image' }), undefined);
+    expect(fake(elements.link).getAttribute('data-status')).toBe('rejected');
+    expect(reason()?.textContent).toBe('Not an image');
+    card.updateCardText(elements, summary({ status: 'PROCESSING', labels: [] }), 'cat.jpg');
+
+    expect(reason()).toBeNull();
+    expect(fake(elements.title).textContent).toBe('cat.jpg');
+    expect(fake(elements.title).getAttribute('title')).toBe('cat.jpg');
+    expect(fake(elements.badge).getAttribute('data-status')).toBe('PROCESSING');
+  });
+
   it('is titled by three labels, else the file, else what its status says', () => {
     expect(card.cardTitle(summary({ labels: labels('Cat', 'Pet', 'Animal', 'Mammal') }), 'cat.jpg')).toBe(
       'Cat, Pet, Animal',

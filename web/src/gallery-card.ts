@@ -3,8 +3,8 @@
  * alone. The gallery creates a card once and updates it in place as the photo changes.
  */
 import type { PhotoSummary } from '../../lambda/shared/api';
-import { statusBadge } from './badge';
-import { h } from './dom';
+import { statusBadge, updateBadge } from './badge';
+import { h, setAttr, setText } from './dom';
 import { formatDateTime, statusClass } from './format';
 import { photoHref } from './router';
 
@@ -47,6 +47,27 @@ export function cardElements(photo: PhotoSummary): CardElements {
   });
   const item = h('li', { class: 'grid-item' }, link);
   return { item, link, thumb, badge, title, meta, body };
+}
+
+/** Brings the card's status, title, format and time, and reason up to date, touching only what changed. */
+export function updateCardText(card: CardElements, photo: PhotoSummary, fileName: string | undefined): void {
+  setAttr(card.link, 'data-status', statusClass(photo.status));
+  updateBadge(card.badge, photo.status);
+  const title = cardTitle(photo, fileName);
+  setText(card.title, title);
+  setAttr(card.title, 'title', title);
+  setText(card.meta, cardMeta(photo));
+  const reason = cardReason(photo);
+  let shown = card.body.querySelector<HTMLElement>('[data-testid=photo-reason]');
+  if (reason) {
+    if (!shown) {
+      shown = h('p', { class: 'card-reason', 'data-testid': 'photo-reason' });
+      card.body.append(shown);
+    }
+    setText(shown, reason);
+  } else {
+    shown?.remove();
+  }
 }
 
 /** What Rekognition saw (three labels at most), else the file's name, else what the status says. */

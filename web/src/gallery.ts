@@ -7,19 +7,15 @@ import type { PhotoSummary } from '../../lambda/shared/api';
 import { announce } from './announcer';
 import { type ApiClient, ApiError, detailToSummary } from './api';
 import { SignedOutError } from './auth';
-import { updateBadge } from './badge';
 import { h, setAttr, setText } from './dom';
 import { FallbackImage } from './fallback-image';
-import { statusClass } from './format';
 import {
   type CardElements,
   cardAlt,
   cardElements,
-  cardMeta,
-  cardReason,
-  cardTitle,
   thumbnailIdentity,
   thumbPlaceholder,
+  updateCardText,
 } from './gallery-card';
 import { finishedAnnouncement, galleryLayout, summaryText } from './gallery-parts';
 import { type MergeResult, PhotoStore } from './photo-store';
@@ -32,7 +28,6 @@ const MAX_SINGLE_REFRESHES = 6;
 
 interface Card extends CardElements {
   image: FallbackImage;
-  reason: HTMLElement | null;
   /** Which thumbnail the image shows (the S3 key, not the short-lived URL). */
   thumbKey: string | null;
   /** Whether the thumbnail was tried again with a fresher URL (once per thumbnail). */
@@ -349,31 +344,13 @@ export class Gallery {
         setAttr(link, 'data-thumbnail', state);
       },
     });
-    const card: Card = { ...elements, image, reason: null, thumbKey: null, retriedImage: false };
+    const card: Card = { ...elements, image, thumbKey: null, retriedImage: false };
     return card;
   }
 
   private updateCard(card: Card, photo: PhotoSummary): void {
-    setAttr(card.link, 'data-status', statusClass(photo.status));
-    updateBadge(card.badge, photo.status);
     const fileName = this.callbacks.fileNameFor(photo.photoId);
-    const title = cardTitle(photo, fileName);
-    setText(card.title, title);
-    setAttr(card.title, 'title', title);
-    setText(card.meta, cardMeta(photo));
-
-    const reason = cardReason(photo);
-    if (reason) {
-      if (!card.reason) {
-        card.reason = h('p', { class: 'card-reason', 'data-testid': 'photo-reason' });
-        card.body.append(card.reason);
-      }
-      setText(card.reason, reason);
-    } else if (card.reason) {
-      card.reason.remove();
-      card.reason = null;
-    }
-
+    updateCardText(card, photo, fileName);
     const alt = cardAlt(photo, fileName);
     const key = thumbnailIdentity(photo);
     if (photo.thumbnailUrl && key !== card.thumbKey) {

@@ -10,7 +10,6 @@
  * Event: API Gateway HTTP API (payload 2.0) with a JWT authorizer; body CreateUploadRequest. Returns 201
  * CreateUploadResponse, or 400 / 401 / 413 / 429 `{ message }` (see lambda/shared/api.ts).
  */
-
 import { apiRoute } from '../shared/api-route';
 import { requireIntEnv } from '../shared/env';
 import { withPowertools } from '../shared/powertools';

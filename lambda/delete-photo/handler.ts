@@ -8,7 +8,6 @@
  * Event: API Gateway HTTP API (payload 2.0) with a JWT authorizer. Returns 204, or 400 / 401 / 404
  * `{ message }` (see lambda/shared/api.ts).
  */
-
 import { apiRoute } from '../shared/api-route';
 import { withPowertools } from '../shared/powertools';
 import { photoBucketFromEnv, photoTableFromEnv } from '../shared/resources';

@@ -9,7 +9,6 @@
  * Event: API Gateway HTTP API (payload 2.0) with a JWT authorizer. Returns 200 PhotoDetail, or
  * 400 / 401 / 404 `{ message }` (see lambda/shared/api.ts).
  */
-
 import { apiRoute } from '../shared/api-route';
 import { sfnClient } from '../shared/clients';
 import { parseCostModel } from '../shared/cost';

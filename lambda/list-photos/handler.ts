@@ -8,7 +8,6 @@
  * Event: API Gateway HTTP API (payload 2.0) with a JWT authorizer. Returns 200 ListPhotosResponse, or
  * 400 / 401 `{ message }` (see lambda/shared/api.ts).
  */
-
 import { apiRoute } from '../shared/api-route';
 import { withPowertools } from '../shared/powertools';
 import { photoBucketFromEnv, photoTableFromEnv } from '../shared/resources';

@@ -9,7 +9,6 @@
  * Event: API Gateway HTTP API (payload 2.0) with a JWT authorizer. Returns 202 RetryPhotoResponse, or
  * 400 / 401 / 404 / 409 / 503 `{ message }` (see lambda/shared/api.ts).
  */
-
 import { apiRoute } from '../shared/api-route';
 import { withPowertools } from '../shared/powertools';
 import { imageProcFromEnv, photoTableFromEnv } from '../shared/resources';

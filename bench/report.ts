@@ -180,24 +180,24 @@ function markdownTable(header: Row, rows: Row[]): string {
   return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-const HEADERS = {
-  results: ['Measure', 'Value', 'Ratio'] as Row,
-  targets: ['Target', 'Ratio', 'Needed'] as Row,
-  steps: ['Where a burst photo’s time goes', 'p50', 'p95'] as Row,
-  cost: ['Cost per million photos (excl. Rekognition)', 'Total', 'Target'] as Row,
-};
+/** The report's tables in order: each one's header and how its rows are read from the report. */
+const TABLES: readonly [header: Row, rows: (report: BenchReport) => Row[]][] = [
+  [['Measure', 'Value', 'Ratio'], resultRows],
+  [['Target', 'Ratio', 'Needed'], targetRows],
+  [['Where a burst photo’s time goes', 'p50', 'p95'], stepRows],
+  [['Cost per million photos (excl. Rekognition)', 'Total', 'Target'], costRows],
+];
+
+/** Every table, drawn by `draw` (plain text or Markdown), a blank line between two. */
+function tables(report: BenchReport, draw: (header: Row, rows: Row[]) => string): string {
+  return TABLES.map(([header, rows]) => draw(header, rows(report))).join('\n\n');
+}
 
 export function formatText(report: BenchReport): string {
   return [
     machineLine(report),
     '',
-    textTable(HEADERS.results, resultRows(report)),
-    '',
-    textTable(HEADERS.targets, targetRows(report)),
-    '',
-    textTable(HEADERS.steps, stepRows(report)),
-    '',
-    textTable(HEADERS.cost, costRows(report)),
+    tables(report, textTable),
     costLine(report),
     '',
     report.allTargetsMet ? 'All targets met.' : 'Some targets were missed.',
@@ -206,17 +206,5 @@ export function formatText(report: BenchReport): string {
 
 /** The README's tables, ready to paste. */
 export function formatMarkdown(report: BenchReport): string {
-  return [
-    `${machineLine(report)}.`,
-    '',
-    markdownTable(HEADERS.results, resultRows(report)),
-    '',
-    markdownTable(HEADERS.targets, targetRows(report)),
-    '',
-    markdownTable(HEADERS.steps, stepRows(report)),
-    '',
-    markdownTable(HEADERS.cost, costRows(report)),
-    '',
-    `${costLine(report)}`,
-  ].join('\n');
+  return [`${machineLine(report)}.`, '', tables(report, markdownTable), '', costLine(report)].join('\n');
 }

@@ -9,8 +9,9 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../lambda/shared/observability';
 import type { PipelineConfig } from './config';
-import { METRICS_NAMESPACE, type PipelineFunction } from './pipeline-function';
+import type { PipelineFunction } from './pipeline-function';
 
 /** Throttled calls, per function per five minutes, that raise its throttles alarm. */
 export const FUNCTION_THROTTLES_THRESHOLD = 5;

@@ -8,15 +8,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../lambda/shared/observability';
 import type { FunctionSettings } from './config';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Template metadata key naming a function's handler source, relative to the repo root. */
 export const LOCAL_ENTRY_METADATA = 'LocalCloudEntry';
-
-/** The Metrics namespace every handler publishes to. */
-export const METRICS_NAMESPACE = 'ImageRecognition';
 
 /** The alias every caller invokes; CodeDeploy moves it from version to version (lib/safe-deployment.ts). */
 export const LIVE_ALIAS = 'live';

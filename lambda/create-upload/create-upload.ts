@@ -10,7 +10,7 @@ import {
   type UploadContentType,
   uploadContentType,
 } from '../shared/api';
-import { errorName } from '../shared/errors';
+import { isConditionFailed } from '../shared/errors';
 import {
   type ApiEvent,
   type ApiResponse,
@@ -177,7 +177,7 @@ export async function countUpload(
     );
     return Number(Attributes?.count ?? 1);
   } catch (error) {
-    if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+    if (!isConditionFailed(error)) throw error;
     const retryAfter = Math.max(1, Math.ceil((resetsAt.getTime() - now.getTime()) / 1000));
     throw new HttpError(
       429,

@@ -10,25 +10,17 @@
  * Event: API Gateway HTTP API (payload 2.0) with a JWT authorizer; body CreateUploadRequest. Returns 201
  * CreateUploadResponse, or 400 / 401 / 413 / 429 `{ message }` (see lambda/shared/api.ts).
  */
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { dynamoDocumentClient, s3Client } from '../shared/clients';
-import { requireEnv, requireIntEnv } from '../shared/env';
-import { type ApiEvent, outcomeMetric } from '../shared/http';
-import { logger, metrics, withPowertools } from '../shared/powertools';
+import { apiRoute } from '../shared/api-route';
+import { requireIntEnv } from '../shared/env';
+import { withPowertools } from '../shared/powertools';
+import { photoBucketFromEnv, photoTableFromEnv } from '../shared/resources';
 import { createUpload } from './create-upload';
 
-const deps = {
-  bucket: requireEnv('PHOTO_BUCKET'),
-  maxUploadBytes: requireIntEnv('MAX_UPLOAD_BYTES', { min: 1, max: 5 * 1024 ** 3 }),
-  s3: s3Client(),
-  tableName: requireEnv('TABLE_NAME'),
-  dailyQuota: requireIntEnv('DAILY_UPLOAD_QUOTA', { min: 1 }),
-  dynamo: dynamoDocumentClient(),
-  log: logger,
-};
-
-export const handler = withPowertools(async (event: ApiEvent) => {
-  const response = await createUpload(event, deps);
-  metrics.addMetric(outcomeMetric('UploadsCreated', response), MetricUnit.Count, 1);
-  return response;
-});
+export const handler = withPowertools(
+  apiRoute('UploadsCreated', createUpload, {
+    ...photoBucketFromEnv(),
+    maxUploadBytes: requireIntEnv('MAX_UPLOAD_BYTES', { min: 1, max: 5 * 1024 ** 3 }),
+    ...photoTableFromEnv(),
+    dailyQuota: requireIntEnv('DAILY_UPLOAD_QUOTA', { min: 1 }),
+  }),
+);

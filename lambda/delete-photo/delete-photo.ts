@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailed } from '../shared/errors';
+import { conditionalWrite } from '../shared/errors';
 import {
   type ApiEvent,
   type ApiResponse,
@@ -100,8 +100,8 @@ async function deleteObject(deps: DeletePhotoDeps, key: string): Promise<void> {
 async function forgetContent(record: PhotoRecord, deps: DeletePhotoDeps): Promise<void> {
   const sizeBytes = record.metadata?.sizeBytes;
   if (!record.etag || typeof sizeBytes !== 'number') return;
-  try {
-    await deps.dynamo.send(
+  await conditionalWrite(
+    deps.dynamo.send(
       new DeleteCommand({
         TableName: deps.tableName,
         Key: { owner: record.owner, photoId: contentId(record.etag, sizeBytes) },
@@ -109,10 +109,8 @@ async function forgetContent(record: PhotoRecord, deps: DeletePhotoDeps): Promis
         ExpressionAttributeNames: { '#source': 'sourcePhotoId' },
         ExpressionAttributeValues: { ':photoId': record.photoId },
       }),
-    );
-  } catch (error) {
-    if (!isConditionFailed(error)) throw error;
-  }
+    ),
+  );
 }
 
 /** Replaces the record with its tombstone (a whole-item put: metadata, GPS and labels go with the record). */
@@ -128,8 +126,9 @@ async function leaveTombstone(record: PhotoRecord, deps: DeletePhotoDeps): Promi
     deletedAt: now.toISOString(),
     expiresAt: Math.floor(now.getTime() / 1000) + TOMBSTONE_RETENTION_DAYS * DAY_SECONDS,
   };
-  try {
-    await deps.dynamo.send(
+  // Refused when the item vanished since it was read: the photo is gone either way.
+  await conditionalWrite(
+    deps.dynamo.send(
       new PutCommand({
         TableName: deps.tableName,
         Item: tombstone,
@@ -137,11 +136,6 @@ async function leaveTombstone(record: PhotoRecord, deps: DeletePhotoDeps): Promi
         ConditionExpression: 'attribute_exists(#photoId)',
         ExpressionAttributeNames: { '#photoId': 'photoId' },
       }),
-    );
-  } catch (error) {
-    if (!isConditionFailed(error)) {
-      throw error;
-    }
-    // The item vanished since it was read: the photo is gone either way.
-  }
+    ),
+  );
 }

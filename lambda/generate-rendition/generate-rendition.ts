@@ -1,14 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { attachIccProfile, decodeImage, encodeError } from '../shared/decode-image';
-import {
-  type ImageMetadata,
-  type PhotoRef,
-  type Rendition,
-  type RenditionResult,
-  renditionKey,
-} from '../shared/model';
-import { downloadObject } from '../shared/photo-object';
-import { type PhotoRecords, putDerivedImage } from '../shared/photo-records';
+import { type ImageMetadata, type PhotoRef, type RenditionResult, renditionKey } from '../shared/model';
+import { deriveImage, type PhotoRecords, type RenderedImage } from '../shared/photo-records';
 import { REKOGNITION_LIMITS } from '../shared/rekognition-limits';
 
 export interface RenditionSettings {
@@ -22,14 +15,7 @@ export interface RenditionSettings {
   readonly maxObjectBytes?: number;
 }
 
-export interface RenderedRendition {
-  readonly data: Buffer;
-  readonly width: number;
-  readonly height: number;
-  readonly format: 'jpeg' | 'png';
-}
-
-const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
+export type RenderedRendition = RenderedImage;
 
 /** JPEG quality of renditions: indistinguishable from the original at display size, about 0.5 MB at 2048 px. */
 const JPEG_QUALITY = 85;
@@ -82,24 +68,14 @@ export async function generateRendition(
 ): Promise<RenditionResult> {
   const reason = renditionReason(photo.metadata, settings.maxSide);
   if (!reason) return { rendition: null };
-  const original = await downloadObject(
-    s3,
-    photo,
-    settings.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
-    'for display renditions',
-  );
-  const rendered = await renderRendition(original, settings);
-  const key = renditionKey(photo.owner, photo.photoId, rendered.format, settings.prefix);
-  await putDerivedImage(s3, records, photo, { key, ...rendered }, 'display rendition');
-  const rendition: Rendition = {
-    key,
-    width: rendered.width,
-    height: rendered.height,
-    format: rendered.format,
-    sizeBytes: rendered.data.length,
-    reason,
-  };
-  return { rendition };
+  const written = await deriveImage(s3, records, photo, {
+    source: photo,
+    maxObjectBytes: settings.maxObjectBytes,
+    what: 'display rendition',
+    render: (original) => renderRendition(original, settings),
+    keyFor: (format) => renditionKey(photo.owner, photo.photoId, format, settings.prefix),
+  });
+  return { rendition: { ...written, reason } };
 }
 
 /**

@@ -16,26 +16,21 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { boundedResult } from '../shared/bounds';
-import { dynamoDocumentClient, s3Client } from '../shared/clients';
-import { requireEnv, requireIntEnv } from '../shared/env';
-import { ConfigurationError } from '../shared/errors';
+import { s3Client } from '../shared/clients';
+import { requireIntEnv, requirePrefixEnv } from '../shared/env';
 import type { RenditionResult } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
+import { photoTableFromEnv } from '../shared/resources';
 import { imageMetadata, isObject, photoRef } from '../shared/validate';
 import { generateRendition } from './generate-rendition';
 
 const settings = {
-  prefix: requireEnv('RENDITION_PREFIX'),
+  prefix: requirePrefixEnv('RENDITION_PREFIX'),
   maxSide: requireIntEnv('RENDITION_MAX_SIDE', { min: 1 }),
   maxImagePixels: requireIntEnv('MAX_IMAGE_PIXELS', { min: 1 }),
 };
-if (!settings.prefix.endsWith('/')) {
-  throw new ConfigurationError(
-    `Environment variable RENDITION_PREFIX must end with '/', got "${settings.prefix}".`,
-  );
-}
 const s3 = s3Client();
-const records = { dynamo: dynamoDocumentClient(), tableName: requireEnv('TABLE_NAME') };
+const records = photoTableFromEnv();
 
 export const handler = withPowertools(async (event: unknown): Promise<RenditionResult> => {
   const photo = photoRef(event);

@@ -3,8 +3,7 @@ import sharp, { type Metadata } from 'sharp';
 import { CorruptImage, errorReason, ImageTooLarge } from '../shared/errors';
 import type { PhotoRef, Rendition, ThumbnailResult } from '../shared/model';
 import { thumbnailKey } from '../shared/model';
-import { downloadObject } from '../shared/photo-object';
-import { type PhotoRecords, putDerivedImage } from '../shared/photo-records';
+import { deriveImage, type PhotoRecords, type RenderedImage } from '../shared/photo-records';
 
 export type { PhotoRecords } from '../shared/photo-records';
 
@@ -19,14 +18,7 @@ export interface ThumbnailSettings {
   readonly maxObjectBytes?: number;
 }
 
-export interface Thumbnail {
-  readonly data: Buffer;
-  readonly width: number;
-  readonly height: number;
-  readonly format: 'jpeg' | 'png';
-}
-
-const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
+export type Thumbnail = RenderedImage;
 
 /**
  * Writes the thumbnail, then makes sure the photo was not deleted meanwhile; if it was, takes the
@@ -49,23 +41,13 @@ export async function generateThumbnail(
   // A photo with a display rendition (HEIC, TIFF, AVIF, WebP, very large) is thumbnailed from it: the
   // rendition is upright, at most a few MB, and already decoded once from a format sharp may not
   // decode at all (HEVC-coded HEIC); the original is read only when it serves as it is.
-  const source = photo.rendition ? { bucket: photo.bucket, key: photo.rendition.key } : photo;
-  const original = await downloadObject(
-    s3,
-    source,
-    settings.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
-    'for thumbnails',
-  );
-  const thumbnail = await renderThumbnail(original, settings);
-  const key = thumbnailKey(photo.owner, photo.photoId, thumbnail.format, settings.prefix);
-  await putDerivedImage(s3, records, photo, { key, ...thumbnail }, 'thumbnail');
-  return {
-    key,
-    width: thumbnail.width,
-    height: thumbnail.height,
-    format: thumbnail.format,
-    sizeBytes: thumbnail.data.length,
-  };
+  return deriveImage(s3, records, photo, {
+    source: photo.rendition ? { bucket: photo.bucket, key: photo.rendition.key } : photo,
+    maxObjectBytes: settings.maxObjectBytes,
+    what: 'thumbnail',
+    render: (original) => renderThumbnail(original, settings),
+    keyFor: (format) => thumbnailKey(photo.owner, photo.photoId, format, settings.prefix),
+  });
 }
 
 /**

@@ -15,27 +15,22 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { boundedResult } from '../shared/bounds';
-import { dynamoDocumentClient, s3Client } from '../shared/clients';
-import { requireEnv, requireIntEnv } from '../shared/env';
-import { ConfigurationError } from '../shared/errors';
+import { s3Client } from '../shared/clients';
+import { requireIntEnv, requirePrefixEnv } from '../shared/env';
 import type { ThumbnailResult } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
+import { photoTableFromEnv } from '../shared/resources';
 import { photoRef, renditionOf } from '../shared/validate';
 import { generateThumbnail } from './generate-thumbnail';
 
 const settings = {
-  prefix: requireEnv('THUMBNAIL_PREFIX'),
+  prefix: requirePrefixEnv('THUMBNAIL_PREFIX'),
   maxWidth: requireIntEnv('THUMBNAIL_MAX_WIDTH', { min: 1 }),
   maxHeight: requireIntEnv('THUMBNAIL_MAX_HEIGHT', { min: 1 }),
   maxImagePixels: requireIntEnv('MAX_IMAGE_PIXELS', { min: 1 }),
 };
-if (!settings.prefix.endsWith('/')) {
-  throw new ConfigurationError(
-    `Environment variable THUMBNAIL_PREFIX must end with '/', got "${settings.prefix}".`,
-  );
-}
 const s3 = s3Client();
-const records = { dynamo: dynamoDocumentClient(), tableName: requireEnv('TABLE_NAME') };
+const records = photoTableFromEnv();
 
 export const handler = withPowertools(async (event: unknown): Promise<ThumbnailResult> => {
   const photo = photoRef(event);

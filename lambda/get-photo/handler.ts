@@ -9,26 +9,19 @@
  * Event: API Gateway HTTP API (payload 2.0) with a JWT authorizer. Returns 200 PhotoDetail, or
  * 400 / 401 / 404 `{ message }` (see lambda/shared/api.ts).
  */
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { dynamoDocumentClient, s3Client, sfnClient } from '../shared/clients';
+import { apiRoute } from '../shared/api-route';
+import { sfnClient } from '../shared/clients';
 import { parseCostModel } from '../shared/cost';
 import { requireEnv } from '../shared/env';
-import { type ApiEvent, outcomeMetric } from '../shared/http';
-import { logger, metrics, withPowertools } from '../shared/powertools';
+import { withPowertools } from '../shared/powertools';
+import { photoBucketFromEnv, photoTableFromEnv } from '../shared/resources';
 import { getPhoto } from './get-photo';
 
-const deps = {
-  tableName: requireEnv('TABLE_NAME'),
-  bucket: requireEnv('PHOTO_BUCKET'),
-  costModel: parseCostModel(requireEnv('COST_MODEL')),
-  dynamo: dynamoDocumentClient(),
-  s3: s3Client(),
-  sfn: sfnClient(),
-  log: logger,
-};
-
-export const handler = withPowertools(async (event: ApiEvent) => {
-  const response = await getPhoto(event, deps);
-  metrics.addMetric(outcomeMetric('PhotosRead', response), MetricUnit.Count, 1);
-  return response;
-});
+export const handler = withPowertools(
+  apiRoute('PhotosRead', getPhoto, {
+    ...photoTableFromEnv(),
+    ...photoBucketFromEnv(),
+    costModel: parseCostModel(requireEnv('COST_MODEL')),
+    sfn: sfnClient(),
+  }),
+);

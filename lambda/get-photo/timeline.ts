@@ -1,5 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { TimelineStep } from '../shared/api';
+import { stepErrorMessage } from '../shared/errors';
 
 /**
  * A photo's path through the state machine, from its execution's history (GetExecutionHistory, all
@@ -221,18 +222,8 @@ function failureOf(event: HistoryEvent): Failure {
 
 /**
  * A Lambda error's cause is Lambda's JSON (`{"errorType","errorMessage","trace"}`); the message is what
- * a person wants to read. Any other cause is kept as it is.
+ * a person wants to read (stepErrorMessage). Any other cause is kept as it is; none is null.
  */
 export function readableCause(cause: string | undefined): string | null {
-  if (cause === undefined || cause === null) return null;
-  const trimmed = cause.trim();
-  if (trimmed.startsWith('{')) {
-    try {
-      const parsed = JSON.parse(trimmed) as { errorMessage?: unknown };
-      if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-    } catch {
-      // Not JSON after all.
-    }
-  }
-  return trimmed || null;
+  return stepErrorMessage(cause) || null;
 }

@@ -107,17 +107,7 @@ export function planSmokeTest(name: SmokeTestName, bucket: string, runId: string
       return {
         needsPhoto: true,
         event: photo,
-        check: (result) => {
-          const error = result.payload as { errorType?: unknown; errorMessage?: unknown } | null;
-          if (
-            result.functionError &&
-            error?.errorType === 'ObjectNotFound' &&
-            String(error.errorMessage).includes('its thumbnail was removed')
-          ) {
-            return undefined;
-          }
-          return `expected ObjectNotFound after the thumbnail was written and removed, got ${show(result)}`;
-        },
+        check: takenBack('thumbnail'),
       };
     case 'generate-rendition':
       // The smoke photo said to be a TIFF, which always gets a rendition: the function decodes it (by
@@ -127,17 +117,7 @@ export function planSmokeTest(name: SmokeTestName, bucket: string, runId: string
       return {
         needsPhoto: true,
         event: { ...photo, metadata: { ...smokeMetadata(), format: 'tiff' } },
-        check: (result) => {
-          const error = result.payload as { errorType?: unknown; errorMessage?: unknown } | null;
-          if (
-            result.functionError &&
-            error?.errorType === 'ObjectNotFound' &&
-            String(error.errorMessage).includes('its display rendition was removed')
-          ) {
-            return undefined;
-          }
-          return `expected ObjectNotFound after the rendition was written and removed, got ${show(result)}`;
-        },
+        check: takenBack('display rendition'),
       };
     case 'record-photo':
       // A conditional write to a photo that has no record: nothing is written.
@@ -214,6 +194,24 @@ function smokeMetadata() {
     make: null,
     model: null,
     gps: null,
+  };
+}
+
+/**
+ * The check of an image made from the smoke photo (`what`: putDerivedImage's word for it): written,
+ * then taken back with ObjectNotFound, the photo having no record.
+ */
+function takenBack(what: string): (result: Invocation) => string | undefined {
+  return (result) => {
+    const error = result.payload as { errorType?: unknown; errorMessage?: unknown } | null;
+    if (
+      result.functionError &&
+      error?.errorType === 'ObjectNotFound' &&
+      String(error.errorMessage).includes(`its ${what} was removed`)
+    ) {
+      return undefined;
+    }
+    return `expected ObjectNotFound after the ${what} was written and removed, got ${show(result)}`;
   };
 }
 

@@ -11,15 +11,14 @@
  * Returns { marked, reason }: marked is false when the record is gone, final or another execution's.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { dynamoDocumentClient } from '../shared/clients';
-import { requireEnv, requireIntEnv } from '../shared/env';
+import { requireIntEnv } from '../shared/env';
 import { logger, metrics, withPowertools } from '../shared/powertools';
+import { photoTableFromEnv } from '../shared/resources';
 import { parseExecutionStopped, type ReconcileOutcome, reconcilePhoto } from './reconcile-photo';
 
 const deps = {
-  tableName: requireEnv('TABLE_NAME'),
+  ...photoTableFromEnv(),
   executionTimeoutSeconds: requireIntEnv('EXECUTION_TIMEOUT_SECONDS', { min: 1 }),
-  dynamo: dynamoDocumentClient(),
   log: logger,
 };
 

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { executionNameFromArn } from '../record-photo/record-photo';
-import { InvalidInput, isConditionFailed, stepErrorMessage } from '../shared/errors';
+import { conditionalWrite, InvalidInput, stepErrorMessage } from '../shared/errors';
 import type { PhotoStatus } from '../shared/model';
 import type { Log } from '../shared/powertools';
 import { describe, isObject, stringField } from '../shared/validate';
@@ -56,8 +56,8 @@ export async function reconcilePhoto(
 ): Promise<ReconcileOutcome> {
   const executionName = executionNameFromArn(stopped.executionArn);
   const reason = stoppedReason(stopped, deps.executionTimeoutSeconds);
-  try {
-    await deps.dynamo.send(
+  const marked = await conditionalWrite(
+    deps.dynamo.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: { owner: stopped.owner, photoId: stopped.photoId },
@@ -80,20 +80,17 @@ export async function reconcilePhoto(
           ':now': (deps.now?.() ?? new Date()).toISOString(),
         },
       }),
-    );
-    return { marked: true, reason };
-  } catch (error) {
-    if (isConditionFailed(error)) {
-      deps.log.info('Record left as it is: gone, already final, or another execution’s', {
-        owner: stopped.owner,
-        photoId: stopped.photoId,
-        executionName,
-        status: stopped.status,
-      });
-      return { marked: false, reason };
-    }
-    throw error;
+    ),
+  );
+  if (!marked) {
+    deps.log.info('Record left as it is: gone, already final, or another execution’s', {
+      owner: stopped.owner,
+      photoId: stopped.photoId,
+      executionName,
+      status: stopped.status,
+    });
   }
+  return { marked, reason };
 }
 
 /** The sentence a person reads on the photo: why processing stopped. */

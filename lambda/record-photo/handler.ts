@@ -13,19 +13,14 @@
  * DetectLabels reuses (StoredMetadata).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { dynamoDocumentClient } from '../shared/clients';
 import { requireEnv } from '../shared/env';
 import { logger, metrics, withPowertools } from '../shared/powertools';
+import { photoTableFromEnv } from '../shared/resources';
 import { parseRecordRequest, type RecordOutcome, recordPhoto } from './record-photo';
 
 const STATUS_METRICS = { rejected: 'PhotosRejected', ready: 'PhotosReady', failed: 'PhotosFailed' } as const;
 
-const deps = {
-  tableName: requireEnv('TABLE_NAME'),
-  pipelineVersion: requireEnv('PIPELINE_VERSION'),
-  dynamo: dynamoDocumentClient(),
-  log: logger,
-};
+const deps = { ...photoTableFromEnv(), pipelineVersion: requireEnv('PIPELINE_VERSION'), log: logger };
 
 export const handler = withPowertools(async (event: unknown): Promise<RecordOutcome> => {
   const request = parseRecordRequest(event);

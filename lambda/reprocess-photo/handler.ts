@@ -10,17 +10,12 @@
  * Event: ReprocessItem `{ bucket, key, run }`. Returns PrepareResult.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { dynamoDocumentClient } from '../shared/clients';
 import { requireEnv } from '../shared/env';
 import { logger, metrics, withPowertools } from '../shared/powertools';
+import { photoTableFromEnv } from '../shared/resources';
 import { preparePhoto, type ReprocessItem } from './reprocess-photo';
 
-const deps = {
-  tableName: requireEnv('TABLE_NAME'),
-  pipelineVersion: requireEnv('PIPELINE_VERSION'),
-  dynamo: dynamoDocumentClient(),
-  log: logger,
-};
+const deps = { ...photoTableFromEnv(), pipelineVersion: requireEnv('PIPELINE_VERSION'), log: logger };
 
 export const handler = withPowertools(async (event: ReprocessItem) => {
   const result = await preparePhoto(event, deps);

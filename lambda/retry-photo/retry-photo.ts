@@ -1,10 +1,8 @@
 import {
   DescribeExecutionCommand,
   RedriveExecutionCommand,
-  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { standardExecutionArn } from '../get-photo/get-photo';
 import type { RetryPhotoResponse } from '../shared/api';
 import {
@@ -27,16 +25,10 @@ import {
 } from '../shared/http';
 import type { PhotoRecord } from '../shared/model';
 import { toPhotoView } from '../shared/photo-view';
-import type { Log } from '../shared/powertools';
+import type { StartExecutionDeps } from '../start-execution/start-execution';
 
-export interface RetryPhotoDeps {
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly sfn: SFNClient;
-  readonly tableName: string;
-  readonly stateMachineArn: string;
-  readonly log: Log;
-  readonly now?: () => Date;
-}
+/** The same resources as start-execution's: retrying a photo is starting its workflow again. */
+export type RetryPhotoDeps = StartExecutionDeps;
 
 /**
  * Attempts one upload may have: the first plus four retries. A photo that fails five times fails for

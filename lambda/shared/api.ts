@@ -133,6 +133,7 @@ export interface TimelineStep {
   /** How many times a Task ran (retries included). */
   attempts: number;
   error: string | null;
+  /** For people: the message alone when the cause was Lambda's error JSON (get-photo's readableCause). */
   cause: string | null;
 }
 

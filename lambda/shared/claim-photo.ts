@@ -5,14 +5,13 @@
  * with a write conditional on it still being what was read, so two claims at once start one run, and
  * the pipeline's writes (which need the record PROCESSING under their execution's name) land on it.
  */
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { executionNameFor } from '../start-execution/start-execution';
-import { isConditionFailed } from './errors';
+import { conditionalWrite } from './errors';
 import type { AttemptRecord, PhotoRecord, PhotoStatus, WorkflowInput } from './model';
+import type { PhotoTable } from './resources';
 
-export interface ClaimDeps {
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly tableName: string;
+export interface ClaimDeps extends PhotoTable {
   readonly now?: () => Date;
 }
 
@@ -90,8 +89,8 @@ export async function conditionalSet(
     values[`:v${i}`] = value;
     return `#f${i} = :v${i}`;
   });
-  try {
-    await deps.dynamo.send(
+  const written = await conditionalWrite(
+    deps.dynamo.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: { owner: expected.owner, photoId: expected.photoId },
@@ -100,14 +99,12 @@ export async function conditionalSet(
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),
+    ),
+  );
+  if (!written) {
+    throw new RecordChanged(
+      `${expected.photoId} is no longer ${status} under execution ${expected.executionName}`,
     );
-  } catch (error) {
-    if (isConditionFailed(error)) {
-      throw new RecordChanged(
-        `${expected.photoId} is no longer ${status} under execution ${expected.executionName}`,
-      );
-    }
-    throw error;
   }
 }
 

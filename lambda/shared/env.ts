@@ -13,6 +13,15 @@ export function requireEnv(name: string, env: Env = process.env): string {
   return value;
 }
 
+/** A required key prefix (ending in '/', so that it names a folder and not any key that starts so). */
+export function requirePrefixEnv(name: string, env: Env = process.env): string {
+  const prefix = requireEnv(name, env);
+  if (!prefix.endsWith('/')) {
+    throw new ConfigurationError(`Environment variable ${name} must end with '/', got "${prefix}".`);
+  }
+  return prefix;
+}
+
 /** A required whole-number environment variable, optionally within [min, max]. */
 export function requireIntEnv(
   name: string,

@@ -4,35 +4,30 @@
  * classes. Messages are sentences for the person reading the photo's record.
  */
 
-/** The event does not have the shape the state machine or S3 is supposed to send. */
-export class InvalidInput extends Error {
-  override readonly name = 'InvalidInput';
+/** The base of each error below: an Error whose `name` is the literal given. */
+function namedError<const Name extends string>(name: Name) {
+  return class extends Error {
+    override readonly name: Name = name;
+  };
 }
+
+/** The event does not have the shape the state machine or S3 is supposed to send. */
+export class InvalidInput extends namedError('InvalidInput') {}
 
 /** A required environment variable is missing or malformed: a deployment (wiring) mistake. */
-export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
-}
+export class ConfigurationError extends namedError('ConfigurationError') {}
 
 /** The photo's object is gone, usually deleted between upload and processing. */
-export class ObjectNotFound extends Error {
-  override readonly name = 'ObjectNotFound';
-}
+export class ObjectNotFound extends namedError('ObjectNotFound') {}
 
 /** The file claims to be an image but its data cannot be decoded. */
-export class CorruptImage extends Error {
-  override readonly name = 'CorruptImage';
-}
+export class CorruptImage extends namedError('CorruptImage') {}
 
 /** The image (pixels or bytes) is over the limit the step is sized for. */
-export class ImageTooLarge extends Error {
-  override readonly name = 'ImageTooLarge';
-}
+export class ImageTooLarge extends namedError('ImageTooLarge') {}
 
 /** Some records of an S3 event could not be started; Lambda's async retry redelivers the event. */
-export class StartExecutionFailed extends Error {
-  override readonly name = 'StartExecutionFailed';
-}
+export class StartExecutionFailed extends namedError('StartExecutionFailed') {}
 
 /** The `name` of an SDK (or any) error, for matching service errors without importing their classes. */
 export function errorName(error: unknown): string | undefined {
@@ -53,9 +48,7 @@ export function errorReason(error: unknown): string {
  * A step's result is too large to hand to the next state (Step Functions takes at most 256 KiB,
  * and an oversized output fails the execution outside every Catch). Deterministic: not retried.
  */
-export class PayloadTooLarge extends Error {
-  override readonly name = 'PayloadTooLarge';
-}
+export class PayloadTooLarge extends namedError('PayloadTooLarge') {}
 
 /** Node's and the SDK's words for a connection that could not be made or was lost. */
 export const NETWORK_FAILURE =
@@ -71,9 +64,7 @@ export const SERVICE_UNREACHABLE = 'ServiceUnreachable';
  * no retrier could tell from a bug). The message stays the original one: the sentence around it is
  * written where the photo's reason is (record-photo's failureReason).
  */
-export class ServiceUnreachable extends Error {
-  override readonly name = SERVICE_UNREACHABLE;
-}
+export class ServiceUnreachable extends namedError(SERVICE_UNREACHABLE) {}
 
 /** The same error, renamed ServiceUnreachable when it is a connection failure; anything else as it is. */
 export function classifyNetworkFailure(error: unknown): unknown {
@@ -89,6 +80,21 @@ export function classifyNetworkFailure(error: unknown): unknown {
 /** DynamoDB refused a conditional write: the SDK's class or, across bundles, its name. */
 export function isConditionFailed(error: unknown): boolean {
   return errorName(error) === 'ConditionalCheckFailedException';
+}
+
+/**
+ * Awaits a conditional DynamoDB write: true when it was written, false when DynamoDB refused it
+ * because its condition did not hold (the answer the condition is there to give); any other error is
+ * thrown.
+ */
+export async function conditionalWrite(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
 }
 
 /**

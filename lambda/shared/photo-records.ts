@@ -1,7 +1,8 @@
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ObjectNotFound } from './errors';
-import { isTombstone, type PhotoRef } from './model';
+import { isTombstone, type PhotoRef, type ThumbnailResult } from './model';
+import { downloadObject } from './photo-object';
 
 /** The ImageMetadata table, read once after a derived image is written: is the photo still there? */
 export interface PhotoRecords {
@@ -53,4 +54,51 @@ export async function putDerivedImage(
       `The photo ${photo.photoId} was deleted while it was being processed; its ${what} was removed.`,
     );
   }
+}
+
+/** An image made from a photo, not yet written: JPEG, or PNG when it has transparency. */
+export interface RenderedImage {
+  readonly data: Buffer;
+  readonly width: number;
+  readonly height: number;
+  readonly format: 'jpeg' | 'png';
+}
+
+/** What an image made from a photo is read from, how it is made, and where it goes. */
+export interface Derivation {
+  /** What is read: the photo itself, or an image already made from it. */
+  readonly source: { readonly bucket: string; readonly key: string };
+  /** Largest object read. @default 100 MiB (a 50 MP photo as a PNG is far less than that) */
+  readonly maxObjectBytes?: number;
+  /** What the image is, for errors: "thumbnail", "display rendition". */
+  readonly what: string;
+  readonly render: (source: Uint8Array) => Promise<RenderedImage>;
+  /** The image's key, which carries its format's extension. */
+  readonly keyFor: (format: RenderedImage['format']) => string;
+}
+
+const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
+
+/**
+ * Makes an image from a photo (its display rendition, its thumbnail) and writes it beside the photo
+ * (putDerivedImage: taken back if the photo was deleted meanwhile). Returns where it is and its shape.
+ */
+export async function deriveImage(
+  s3: S3Client,
+  records: PhotoRecords,
+  photo: PhotoRef,
+  derivation: Derivation,
+): Promise<ThumbnailResult> {
+  const { source, what } = derivation;
+  const maxBytes = derivation.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES;
+  const image = await derivation.render(await downloadObject(s3, source, maxBytes, `for ${what}s`));
+  const key = derivation.keyFor(image.format);
+  await putDerivedImage(s3, records, photo, { key, ...image }, what);
+  return {
+    key,
+    width: image.width,
+    height: image.height,
+    format: image.format,
+    sizeBytes: image.data.length,
+  };
 }

@@ -7,12 +7,13 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { classifyNetworkFailure } from './errors';
+import { METRICS_NAMESPACE } from './observability';
 
 // One instance each per execution environment. POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE
 // and POWERTOOLS_LOG_LEVEL (set by the CDK construct) override these defaults.
 export const logger = new Logger({ serviceName: 'image-recognition' });
 export const tracer = new Tracer({ serviceName: 'image-recognition' });
-export const metrics = new Metrics({ serviceName: 'image-recognition', namespace: 'ImageRecognition' });
+export const metrics = new Metrics({ serviceName: 'image-recognition', namespace: METRICS_NAMESPACE });
 
 /**
  * Wraps a handler with the same Powertools middlewares everywhere: context in logs, a trace segment,

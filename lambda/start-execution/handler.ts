@@ -14,18 +14,11 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { S3Event } from 'aws-lambda';
-import { dynamoDocumentClient, sfnClient } from '../shared/clients';
-import { requireEnv } from '../shared/env';
 import { logger, metrics, withPowertools } from '../shared/powertools';
+import { imageProcFromEnv, photoTableFromEnv } from '../shared/resources';
 import { readRecords, type StartOutcome, startAll } from './start-execution';
 
-const deps = {
-  tableName: requireEnv('TABLE_NAME'),
-  stateMachineArn: requireEnv('STATE_MACHINE_ARN'),
-  dynamo: dynamoDocumentClient(),
-  sfn: sfnClient(),
-  log: logger,
-};
+const deps = { ...photoTableFromEnv(), ...imageProcFromEnv(), log: logger };
 
 export const handler = withPowertools(async (event: S3Event): Promise<void> => {
   // S3 sends a TestEvent (no Records) when the notification is configured.

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { S3EventRecord } from 'aws-lambda';
-import { errorName, errorReason, isConditionFailed, StartExecutionFailed } from '../shared/errors';
+import { conditionalWrite, errorName, errorReason, StartExecutionFailed } from '../shared/errors';
 import {
   DEFAULT_OWNER,
   DELETED_STATUS,
@@ -10,10 +10,12 @@ import {
   isTombstone,
   normalizeEtag,
   type PhotoRecord,
+  type PhotoStatus,
   type PhotoTombstone,
   type WorkflowInput,
 } from '../shared/model';
 import type { Log } from '../shared/powertools';
+import type { ImageProc, PhotoTable } from '../shared/resources';
 
 /** One uploaded object, its key decoded, as taken from an S3 event record. */
 export interface Upload {
@@ -27,11 +29,7 @@ export interface Upload {
   readonly etag: string | null;
 }
 
-export interface StartExecutionDeps {
-  readonly dynamo: DynamoDBDocumentClient;
-  readonly sfn: SFNClient;
-  readonly tableName: string;
-  readonly stateMachineArn: string;
+export interface StartExecutionDeps extends PhotoTable, ImageProc {
   readonly log: Log;
   readonly now?: () => Date;
 }
@@ -283,8 +281,8 @@ async function putProcessingRecord(
     // What a byte-identical later upload is recognised by (see record-photo's duplicate lookup).
     etag: upload.etag,
   };
-  try {
-    await deps.dynamo.send(
+  return conditionalWrite(
+    deps.dynamo.send(
       new PutCommand({
         TableName: deps.tableName,
         Item: record,
@@ -309,14 +307,8 @@ async function putProcessingRecord(
           ':uploadedAt': upload.uploadedAt,
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailed(error)) {
-      return false;
-    }
-    throw error;
-  }
+    ),
+  );
 }
 
 async function getRecord(
@@ -384,27 +376,14 @@ async function markStartFailed(
 ): Promise<void> {
   const reason = `${START_FAILED_PREFIX}${detail}`;
   try {
-    await deps.dynamo.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key: { owner: ids.owner, photoId: ids.photoId },
-        UpdateExpression: 'SET #status = :failed, #reason = :reason, #updatedAt = :now',
-        ConditionExpression: '#executionName = :executionName AND #status = :processing',
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          '#reason': 'reason',
-          '#updatedAt': 'updatedAt',
-          '#executionName': 'executionName',
-        },
-        ExpressionAttributeValues: {
-          ':failed': 'FAILED',
-          ':processing': 'PROCESSING',
-          ':reason':
-            reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 1)}…` : reason,
-          ':now': (deps.now?.() ?? new Date()).toISOString(),
-          ':executionName': ids.executionName,
-        },
-      }),
+    await setStatus(
+      ids,
+      { status: 'PROCESSING' },
+      {
+        status: 'FAILED',
+        reason: reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 1)}…` : reason,
+      },
+      deps,
     );
   } catch (error) {
     // Moved on (a newer upload, a delete, the execution's own write) or DynamoDB is down: keep the
@@ -415,36 +394,49 @@ async function markStartFailed(
 
 /** Back to PROCESSING, if the record is still the start failure that was read. */
 async function reopenRecord(record: PhotoRecord, deps: StartExecutionDeps): Promise<boolean> {
-  try {
-    await deps.dynamo.send(
-      new UpdateCommand({
-        TableName: deps.tableName,
-        Key: { owner: record.owner, photoId: record.photoId },
-        UpdateExpression: 'SET #status = :processing, #reason = :none, #updatedAt = :now',
-        ConditionExpression: '#executionName = :executionName AND #status = :failed AND #reason = :reason',
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          '#reason': 'reason',
-          '#updatedAt': 'updatedAt',
-          '#executionName': 'executionName',
-        },
-        ExpressionAttributeValues: {
-          ':processing': 'PROCESSING',
-          ':failed': 'FAILED',
-          ':none': null,
-          ':reason': record.reason,
-          ':now': (deps.now?.() ?? new Date()).toISOString(),
-          ':executionName': record.executionName,
-        },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailed(error)) {
-      return false;
-    }
-    throw error;
-  }
+  return conditionalWrite(
+    setStatus(
+      record,
+      { status: 'FAILED', reason: record.reason },
+      { status: 'PROCESSING', reason: null },
+      deps,
+    ),
+  );
+}
+
+/**
+ * The record's status and reason, from `from` to `to`: written only while the record is still this
+ * upload's (its execution name) in the status (and, when given, with the reason) that was expected.
+ */
+function setStatus(
+  ids: { owner: string; photoId: string; executionName: string },
+  from: { status: PhotoStatus; reason?: string | null },
+  to: { status: PhotoStatus; reason: string | null },
+  deps: StartExecutionDeps,
+): Promise<unknown> {
+  const expectsReason = from.reason !== undefined;
+  return deps.dynamo.send(
+    new UpdateCommand({
+      TableName: deps.tableName,
+      Key: { owner: ids.owner, photoId: ids.photoId },
+      UpdateExpression: 'SET #status = :to, #reason = :reason, #updatedAt = :now',
+      ConditionExpression: `#executionName = :executionName AND #status = :from${expectsReason ? ' AND #reason = :fromReason' : ''}`,
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#reason': 'reason',
+        '#updatedAt': 'updatedAt',
+        '#executionName': 'executionName',
+      },
+      ExpressionAttributeValues: {
+        ':from': from.status,
+        ':to': to.status,
+        ':reason': to.reason,
+        ':now': (deps.now?.() ?? new Date()).toISOString(),
+        ':executionName': ids.executionName,
+        ...(expectsReason ? { ':fromReason': from.reason } : {}),
+      },
+    }),
+  );
 }
 
 async function startExecution(

@@ -7,11 +7,18 @@ import type { PhotoSummary } from '../../lambda/shared/api';
 import { announce } from './announcer';
 import { type ApiClient, ApiError, detailToSummary } from './api';
 import { SignedOutError } from './auth';
-import { statusBadge, updateBadge } from './badge';
 import { h, setAttr, setText } from './dom';
-import { formatDateTime, statusClass } from './format';
+import { FallbackImage } from './fallback-image';
+import {
+  type CardElements,
+  cardAlt,
+  cardElements,
+  thumbnailIdentity,
+  thumbPlaceholder,
+  updateCardText,
+} from './gallery-card';
+import { finishedAnnouncement, galleryLayout, summaryText } from './gallery-parts';
 import { type MergeResult, PhotoStore } from './photo-store';
-import { photoHref } from './router';
 
 const PAGE_SIZE = 24;
 /** How long to keep polling for a just-uploaded photo that the API does not list yet. */
@@ -19,18 +26,11 @@ const AWAIT_UPLOADED_MS = 90_000;
 /** Processing photos beyond the first page are refreshed one by one, this many per poll. */
 const MAX_SINGLE_REFRESHES = 6;
 
-interface Card {
-  item: HTMLLIElement;
-  link: HTMLAnchorElement;
-  thumb: HTMLDivElement;
-  img: HTMLImageElement | null;
-  badge: HTMLSpanElement;
-  title: HTMLElement;
-  meta: HTMLElement;
-  body: HTMLElement;
-  reason: HTMLElement | null;
-  /** Which thumbnail the img shows (the S3 key, not the short-lived URL). */
+interface Card extends CardElements {
+  image: FallbackImage;
+  /** Which thumbnail the image shows (the S3 key, not the short-lived URL). */
   thumbKey: string | null;
+  /** Whether the thumbnail was tried again with a fresher URL (once per thumbnail). */
   retriedImage: boolean;
 }
 
@@ -68,29 +68,17 @@ export class Gallery {
     private readonly api: ApiClient,
     private readonly callbacks: GalleryCallbacks,
   ) {
-    this.datalist = h('datalist', { id: 'label-suggestions' });
-    this.filterInput = h('input', {
-      type: 'search',
-      id: 'label-filter',
-      list: 'label-suggestions',
-      autocomplete: 'off',
-      spellcheck: 'false',
-      placeholder: 'e.g. Cat',
-      'data-testid': 'label-filter',
-    });
-    this.clearFilterButton = h(
-      'button',
-      { type: 'button', class: 'button subtle', disabled: true, 'data-testid': 'clear-filter' },
-      'Clear',
-    );
-    const form = h(
-      'form',
-      { class: 'filter', role: 'search', 'aria-label': 'Filter photos by label' },
-      h('label', { for: 'label-filter' }, 'Filter by label'),
-      h('div', { class: 'filter-controls' }, this.filterInput, this.clearFilterButton),
-      this.datalist,
-    );
-    form.addEventListener('submit', (event) => {
+    const layout = galleryLayout();
+    this.element = layout.element;
+    this.summary = layout.summary;
+    this.notice = layout.notice;
+    this.grid = layout.grid;
+    this.loadMoreButton = layout.loadMoreButton;
+    this.filterInput = layout.input;
+    this.clearFilterButton = layout.clearButton;
+    this.datalist = layout.datalist;
+    this.loadMoreButton.addEventListener('click', () => void this.loadMore());
+    layout.form.addEventListener('submit', (event) => {
       event.preventDefault();
       this.applyFilter(this.filterInput.value);
     });
@@ -110,39 +98,6 @@ export class Gallery {
       this.clearFilter();
       this.filterInput.focus();
     });
-
-    this.summary = h('p', { class: 'gallery-summary', id: 'gallery-summary' });
-    this.notice = h('div', { class: 'notice', role: 'alert', hidden: true });
-    this.grid = h('ul', {
-      class: 'grid',
-      'aria-labelledby': 'gallery-heading',
-      'aria-describedby': 'gallery-summary',
-    });
-    this.loadMoreButton = h(
-      'button',
-      {
-        type: 'button',
-        class: 'button',
-        hidden: true,
-        'data-testid': 'load-more',
-        onclick: () => void this.loadMore(),
-      },
-      'Load more',
-    );
-    this.element = h(
-      'section',
-      { class: 'panel gallery', 'aria-labelledby': 'gallery-heading' },
-      h(
-        'div',
-        { class: 'gallery-head' },
-        h('h2', { id: 'gallery-heading', tabindex: -1 }, 'Your photos'),
-        form,
-      ),
-      this.summary,
-      this.notice,
-      this.grid,
-      h('div', { class: 'gallery-foot' }, this.loadMoreButton),
-    );
   }
 
   /** First load, or a full reload (after signing in again). */
@@ -330,11 +285,8 @@ export class Gallery {
   }
 
   private announceStatus(photo: PhotoSummary): void {
-    const name = this.callbacks.fileNameFor(photo.photoId) ?? 'A photo';
-    const reason = photo.reason ? `: ${photo.reason}` : '.';
-    if (photo.status === 'READY') announce(`${name} is ready.`);
-    else if (photo.status === 'REJECTED') announce(`${name} was rejected${reason}`);
-    else if (photo.status === 'FAILED') announce(`${name} failed${reason}`);
+    const sentence = finishedAnnouncement(photo, this.callbacks.fileNameFor(photo.photoId));
+    if (sentence) announce(sentence);
   }
 
   private reorder(): void {
@@ -363,138 +315,54 @@ export class Gallery {
   }
 
   private renderSummary(): void {
-    const count = this.store.size;
-    let text: string;
-    if (!this.loadedOnce) text = 'Loading photos…';
-    else if (count === 0) {
-      text = this.label ? `No photos labelled “${this.label}”.` : 'No photos yet: upload some above.';
-    } else {
-      const more = this.cursor ? '+' : '';
-      const processing = this.store.processingIds().length;
-      text = `${count}${more} photo${count === 1 ? '' : 's'}${this.label ? ` labelled “${this.label}”` : ''}`;
-      if (processing > 0) text += ` · ${processing} processing`;
-    }
+    const text = summaryText({
+      loadedOnce: this.loadedOnce,
+      count: this.store.size,
+      more: this.cursor !== null,
+      processing: this.store.processingIds().length,
+      label: this.label,
+    });
     setText(this.summary, text);
   }
 
   private createCard(photo: PhotoSummary): Card {
-    const badge = statusBadge(photo.status);
-    const title = h('p', { class: 'card-title' });
-    const meta = h('p', { class: 'card-meta' });
-    const body = h('div', { class: 'card-body' }, h('div', { class: 'card-badges' }, badge), title, meta);
-    const thumb = h('div', { class: 'card-thumb' }, placeholder());
-    const link = h(
-      'a',
-      {
-        class: 'card',
-        href: photoHref(photo.photoId),
-        'data-testid': 'photo-card',
-        'data-photo-id': photo.photoId,
-        'data-status': statusClass(photo.status),
-        'data-thumbnail': 'none',
+    const elements = cardElements(photo);
+    const { link } = elements;
+    const image = new FallbackImage(elements.thumb, {
+      // The placeholder stays until the thumbnail has loaded: no empty box flashes in the grid.
+      swapWhenLoaded: true,
+      // The presigned URL may have expired before the image loaded: try once more with the freshest one.
+      next: (failed) => {
+        const fresh = this.store.get(photo.photoId)?.thumbnailUrl;
+        if (card.retriedImage || !fresh || fresh === failed.url) return null;
+        card.retriedImage = true;
+        return { url: fresh, attrs: failed.attrs };
       },
-      thumb,
-      body,
-    );
-    // Links open on Enter; Space opens the card too, as it would a button.
-    link.addEventListener('keydown', (event) => {
-      if (event.key === ' ' && !event.repeat) {
-        event.preventDefault();
-        link.click();
-      }
+      placeholder: thumbPlaceholder,
+      onState: (state, img) => {
+        if (state === 'loaded') img?.classList.remove('loading');
+        setAttr(link, 'data-thumbnail', state);
+      },
     });
-    const item = h('li', { class: 'grid-item' }, link);
-    return {
-      item,
-      link,
-      thumb,
-      img: null,
-      badge,
-      title,
-      meta,
-      body,
-      reason: null,
-      thumbKey: null,
-      retriedImage: false,
-    };
+    const card: Card = { ...elements, image, thumbKey: null, retriedImage: false };
+    return card;
   }
 
   private updateCard(card: Card, photo: PhotoSummary): void {
-    setAttr(card.link, 'data-status', statusClass(photo.status));
-    updateBadge(card.badge, photo.status);
     const fileName = this.callbacks.fileNameFor(photo.photoId);
-    const labels = photo.labels.map((label) => label.name);
-    const title =
-      labels.length > 0
-        ? labels.slice(0, 3).join(', ')
-        : (fileName ??
-          (photo.status === 'PROCESSING' ? 'Processing…' : photo.status === 'READY' ? 'No labels' : 'Photo'));
-    setText(card.title, title);
-    setAttr(card.title, 'title', title);
-    const format = photo.metadata.format ? `${photo.metadata.format.toUpperCase()} · ` : '';
-    setText(card.meta, `${format}${formatDateTime(photo.uploadedAt)}`);
-
-    const showReason = (photo.status === 'REJECTED' || photo.status === 'FAILED') && photo.reason;
-    if (showReason) {
-      if (!card.reason) {
-        card.reason = h('p', { class: 'card-reason', 'data-testid': 'photo-reason' });
-        card.body.append(card.reason);
-      }
-      setText(card.reason, photo.reason ?? '');
-    } else if (card.reason) {
-      card.reason.remove();
-      card.reason = null;
-    }
-
-    const alt =
-      labels.length > 0 ? `Photo: ${labels.slice(0, 5).join(', ')}` : `Photo ${fileName ?? photo.photoId}`;
-    const key = photo.thumbnail?.key ?? (photo.thumbnailUrl ? photo.thumbnailUrl.split('?')[0] : null);
+    updateCardText(card, photo, fileName);
+    const alt = cardAlt(photo, fileName);
+    const key = thumbnailIdentity(photo);
     if (photo.thumbnailUrl && key !== card.thumbKey) {
       card.thumbKey = key;
       card.retriedImage = false;
-      this.showImage(card, photo.thumbnailUrl, alt);
+      // Eager: a page is 24 small thumbnails, and a lazy image could outlive its presigned URL.
+      card.image.show({ url: photo.thumbnailUrl, attrs: { alt, class: 'loading' } });
     } else if (!photo.thumbnailUrl && card.thumbKey !== null) {
       card.thumbKey = null;
-      card.img = null;
-      card.thumb.replaceChildren(placeholder());
-      setAttr(card.link, 'data-thumbnail', 'none');
+      card.image.showPlaceholder();
     }
-    if (card.img) setAttr(card.img, 'alt', alt);
+    const img = card.image.img;
+    if (img) setAttr(img, 'alt', alt);
   }
-
-  private showImage(card: Card, url: string, alt: string): void {
-    // Eager: a page is 24 small thumbnails, and a lazy image could outlive its presigned URL.
-    const img = h('img', { alt, decoding: 'async', class: 'loading' });
-    setAttr(card.link, 'data-thumbnail', 'loading');
-    img.addEventListener('load', () => {
-      img.classList.remove('loading');
-      setAttr(card.link, 'data-thumbnail', 'loaded');
-      for (const child of [...card.thumb.children]) if (child !== img) child.remove();
-    });
-    img.addEventListener('error', () => {
-      // The presigned URL may have expired before a lazy image loaded: retry once with the freshest one.
-      const fresh = this.store.get(card.link.dataset.photoId ?? '')?.thumbnailUrl;
-      if (!card.retriedImage && fresh && fresh !== img.src) {
-        card.retriedImage = true;
-        img.src = fresh;
-        return;
-      }
-      img.remove();
-      if (card.img === img) card.img = null;
-      setAttr(card.link, 'data-thumbnail', 'none');
-      if (!card.thumb.querySelector('.thumb-placeholder')) card.thumb.append(placeholder());
-    });
-    card.img?.remove();
-    card.img = img;
-    card.thumb.append(img);
-    img.src = url;
-  }
-}
-
-function placeholder(): HTMLElement {
-  return h(
-    'div',
-    { class: 'thumb-placeholder', 'aria-hidden': 'true' },
-    h('span', { class: 'thumb-placeholder-icon' }, '▣'),
-  );
 }

@@ -3,40 +3,34 @@
  * with this photo's path, the timeline table, Retry on a failed photo, and Delete with a confirm step.
  * Polls while processing.
  */
-import type { PhotoDetail, PhotoSummary, TimelineStep } from '../../lambda/shared/api';
+import type { PhotoDetail, PhotoSummary } from '../../lambda/shared/api';
 import { announce } from './announcer';
 import { type ApiClient, ApiError, detailToSummary } from './api';
 import { SignedOutError } from './auth';
-import { statusBadge, updateBadge } from './badge';
-import { describeCost } from './cost';
+import { updateBadge } from './badge';
 import { clear, h, setText } from './dom';
+import { FallbackImage, type ImageChoice } from './fallback-image';
+import { STATUS_TEXT, statusClass } from './format';
+import { isExecutionRunning } from './machine-status';
 import {
-  formatBytes,
-  formatCapturedAt,
-  formatConfidence,
-  formatCoordinates,
-  formatDateTime,
-  formatDimensions,
-  formatDuration,
-  formatImageFormat,
-  formatTimeOfDay,
-  openStreetMapUrl,
-  STATUS_TEXT,
-  statusClass,
-} from './format';
-import { computeMachineStatus, isExecutionRunning, sortTimeline } from './machine-status';
-import { GALLERY_HREF, photoHref } from './router';
-import { describeMachineStatus, renderStateMachine } from './state-machine-svg';
-
-/**
- * Formats (sharp's names) that Chromium and Firefox display; others show the thumbnail instead. The
- * API serves only raster allow-listed originals with an image type (lambda/get-photo/original-download.ts),
- * so no SVG here. Content-Disposition: attachment on the original's URL does not stop an <img> showing it.
- */
-const BROWSER_FORMATS = new Set(['jpeg', 'png', 'gif', 'webp']);
-
-/** What the view's picture shows: the display rendition, the original, or the thumbnail. */
-type ImageSource = 'rendition' | 'original' | 'thumbnail';
+  type ImageSource,
+  imageAlt,
+  imageChoice,
+  imagePlaceholder,
+  imageSources,
+  placeholderText,
+} from './photo-image';
+import {
+  loadFailedContent,
+  loadingContent,
+  notFoundContent,
+  type PhotoLayout,
+  photoLayout,
+  photoTitle,
+} from './photo-layout';
+import { renderExif, renderFacts, renderLabels, renderMachine } from './photo-sections';
+import { renderTimeline } from './photo-timeline';
+import { GALLERY_HREF } from './router';
 
 /** After the record is final, keep polling this many times for the execution to reach its end state. */
 const MAX_POLLS_AFTER_FINAL = 15;
@@ -49,27 +43,11 @@ export interface PhotoViewCallbacks {
   onSignedOut(): void;
 }
 
-interface ViewParts {
-  title: HTMLElement;
-  badge: HTMLElement;
-  reason: HTMLElement;
-  figure: HTMLElement;
-  img: HTMLImageElement | null;
-  imageSource: ImageSource | 'none';
-  renditionTried: boolean;
-  originalTried: boolean;
-  thumbnailTried: boolean;
-  facts: HTMLElement;
-  labels: HTMLElement;
-  exif: HTMLElement;
-  machine: HTMLElement;
-  timeline: HTMLElement;
-  deleteButton: HTMLButtonElement;
-  confirm: HTMLElement;
-  deleteError: HTMLElement;
-  retry: HTMLElement;
-  retryButton: HTMLButtonElement;
-  retryError: HTMLElement;
+interface ViewParts extends PhotoLayout {
+  /** The picture: the best source that loads, else the placeholder. */
+  image: FallbackImage;
+  /** The sources shown so far: one that failed is not tried again. */
+  tried: Set<ImageSource>;
 }
 
 export class PhotoView {
@@ -130,10 +108,7 @@ export class PhotoView {
     this.sectionKeys.clear();
     this.element.hidden = false;
     this.element.removeAttribute('data-status');
-    this.content.replaceChildren(
-      h('h2', { id: 'photo-title', tabindex: -1 }, 'Photo'),
-      h('p', { class: 'loading-text' }, 'Loading photo…'),
-    );
+    this.content.replaceChildren(...loadingContent());
     this.focusTitle();
     await this.load();
   }
@@ -190,10 +165,7 @@ export class PhotoView {
         this.detail = null;
         this.parts = null;
         this.element.dataset.status = 'not-found';
-        this.content.replaceChildren(
-          h('h2', { id: 'photo-title', tabindex: -1 }, 'Photo not found'),
-          h('p', {}, 'There is no such photo among yours: it may have been deleted.'),
-        );
+        this.content.replaceChildren(...notFoundContent());
         return;
       }
       const message = error instanceof Error ? error.message : String(error);
@@ -202,19 +174,7 @@ export class PhotoView {
         setText(this.parts.deleteError, `Could not refresh: ${message}`);
         this.parts.deleteError.hidden = false;
       } else {
-        this.content.replaceChildren(
-          h('h2', { id: 'photo-title', tabindex: -1 }, 'Photo'),
-          h(
-            'div',
-            { class: 'notice', role: 'alert' },
-            h('span', {}, `Could not load the photo: ${message}`),
-            h(
-              'button',
-              { type: 'button', class: 'button subtle', onclick: () => void this.load() },
-              'Try again',
-            ),
-          ),
-        );
+        this.content.replaceChildren(...loadFailedContent(message, () => void this.load()));
       }
     }
   }
@@ -231,8 +191,7 @@ export class PhotoView {
     if (!parts.deleteError.textContent?.startsWith('Could not delete')) parts.deleteError.hidden = true;
 
     const fileName = this.callbacks.fileNameFor(detail.photoId);
-    const labelNames = detail.labels.map((label) => label.name);
-    setText(parts.title, fileName ?? (labelNames.length > 0 ? labelNames.slice(0, 3).join(', ') : 'Photo'));
+    setText(parts.title, photoTitle(fileName, detail.labels));
     updateBadge(parts.badge, detail.status);
     if (detail.reason) {
       setText(parts.reason, detail.reason);
@@ -244,19 +203,17 @@ export class PhotoView {
     parts.retry.hidden = detail.status !== 'FAILED';
     if (detail.status !== 'FAILED') parts.retryError.hidden = true;
 
-    this.renderImage(detail, labelNames);
-    this.renderSection('facts', parts.facts, detail, () => this.renderFacts(detail));
+    this.renderImage(detail, parts);
+    this.renderSection('facts', parts.facts, detail, () => renderFacts(detail, fileName));
     this.renderSection('labels', parts.labels, [detail.status, detail.labels, detail.reason], () =>
-      this.renderLabels(detail),
+      renderLabels(detail),
     );
-    this.renderSection('exif', parts.exif, detail.metadata, () => this.renderExif(detail));
+    this.renderSection('exif', parts.exif, detail.metadata, () => renderExif(detail.metadata));
     const running = isExecutionRunning(detail.status, detail.execution.status, detail.timeline);
     this.renderSection('machine', parts.machine, [detail.status, detail.timeline, running], () =>
-      this.renderMachine(detail, running),
+      renderMachine(detail, running),
     );
-    this.renderSection('timeline', parts.timeline, detail.timeline, () =>
-      this.renderTimeline(detail.timeline),
-    );
+    this.renderSection('timeline', parts.timeline, detail.timeline, () => renderTimeline(detail.timeline));
   }
 
   /** Re-renders a section only when its data changed (keeps focus, selection and scroll). */
@@ -268,55 +225,8 @@ export class PhotoView {
   }
 
   private build(detail: PhotoDetail): ViewParts {
-    const title = h('h2', { id: 'photo-title', tabindex: -1 });
-    const badge = statusBadge(detail.status);
-    const reason = h('p', { class: 'view-reason', 'data-testid': 'photo-view-reason', hidden: true });
-    const figure = h('figure', { class: 'view-image' });
-    const facts = h('dl', { class: 'facts' });
-    const labels = h('div', { class: 'section-body' });
-    const exif = h('div', { class: 'section-body' });
-    const machine = h('div', { class: 'section-body' });
-    const timeline = h('div', { class: 'section-body' });
-
-    const deleteButton = h(
-      'button',
-      { type: 'button', class: 'button danger', 'data-testid': 'delete-photo' },
-      'Delete photo…',
-    );
-    const confirmButton = h(
-      'button',
-      { type: 'button', class: 'button danger', 'data-testid': 'confirm-delete' },
-      'Yes, delete it',
-    );
-    const cancelButton = h(
-      'button',
-      { type: 'button', class: 'button subtle', 'data-testid': 'cancel-delete' },
-      'Cancel',
-    );
-    const confirm = h(
-      'div',
-      { class: 'confirm', role: 'group', 'aria-labelledby': 'confirm-text', hidden: true },
-      h(
-        'p',
-        { id: 'confirm-text' },
-        'Delete this photo, its thumbnail and its labels? This cannot be undone.',
-      ),
-      h('div', { class: 'confirm-actions' }, confirmButton, cancelButton),
-    );
-    const deleteError = h('p', { class: 'form-error', role: 'alert', hidden: true });
-    const retryButton = h(
-      'button',
-      { type: 'button', class: 'button primary', 'data-testid': 'retry-photo' },
-      'Retry',
-    );
-    const retryError = h('p', { class: 'form-error', role: 'alert', hidden: true });
-    const retry = h(
-      'div',
-      { class: 'retry', 'data-testid': 'retry', hidden: true },
-      h('p', { class: 'muted' }, 'Processing failed. Run it again without uploading the photo again:'),
-      retryButton,
-      retryError,
-    );
+    const layout = photoLayout(detail.status);
+    const { deleteButton, confirm, confirmButton, cancelButton, retryButton } = layout;
     retryButton.addEventListener('click', () => void this.retryPhoto(retryButton));
     deleteButton.addEventListener('click', () => {
       confirm.hidden = false;
@@ -326,61 +236,19 @@ export class PhotoView {
     cancelButton.addEventListener('click', () => this.hideConfirm());
     confirmButton.addEventListener('click', () => void this.deletePhoto(confirmButton, cancelButton));
 
-    const section = (id: string, heading: string, body: HTMLElement, extraClass = '') =>
-      h(
-        'section',
-        { class: `detail-section ${extraClass}`.trim(), 'aria-labelledby': id },
-        h('h3', { id }, heading),
-        body,
-      );
+    const tried = new Set<ImageSource>();
+    const image: FallbackImage = new FallbackImage(layout.figure, {
+      // The freshest answer decides (a display copy may have appeared since); nothing once the view
+      // shows another photo or none.
+      next: () => (this.detail && this.parts?.image === image ? this.nextImage(this.detail, tried) : null),
+      placeholder: () => imagePlaceholder(this.detail ? placeholderText(this.detail) : ''),
+    });
 
     const old = this.content.querySelector('#photo-title');
     const hadFocus = old !== null && document.activeElement === old;
-    this.content.replaceChildren(
-      h('header', { class: 'view-head' }, title, badge, reason, retry),
-      h(
-        'div',
-        { class: 'view-grid' },
-        h(
-          'div',
-          { class: 'view-media' },
-          figure,
-          facts,
-          h('div', { class: 'danger-zone' }, deleteButton, confirm, deleteError),
-        ),
-        h(
-          'div',
-          { class: 'view-details' },
-          section('labels-heading', 'Labels', labels),
-          section('exif-heading', 'Image details', exif),
-          section('machine-heading', 'Processing', machine, 'machine-section'),
-          section('timeline-heading', 'Timeline', timeline),
-        ),
-      ),
-    );
-    if (hadFocus) title.focus();
-    return {
-      title,
-      badge,
-      reason,
-      figure,
-      img: null,
-      imageSource: 'none',
-      renditionTried: false,
-      originalTried: false,
-      thumbnailTried: false,
-      facts,
-      labels,
-      exif,
-      machine,
-      timeline,
-      deleteButton,
-      confirm,
-      deleteError,
-      retry,
-      retryButton,
-      retryError,
-    };
+    this.content.replaceChildren(...layout.nodes);
+    if (hadFocus) layout.title.focus();
+    return { ...layout, image, tried };
   }
 
   private async retryPhoto(button: HTMLButtonElement): Promise<void> {
@@ -450,313 +318,23 @@ export class PhotoView {
     this.callbacks.onDeleted(photoId);
   }
 
-  private renderImage(detail: PhotoDetail, labelNames: string[]): void {
-    const parts = this.parts;
-    if (!parts) return;
-    const alt = labelNames.length > 0 ? `Photo: ${labelNames.join(', ')}` : 'The uploaded photo';
-    if (parts.img) {
+  private renderImage(detail: PhotoDetail, parts: ViewParts): void {
+    const shown = parts.image.img;
+    if (shown) {
       // Shown already: presigned URLs change on every answer, the picture does not.
-      parts.img.alt = alt;
+      shown.alt = imageAlt(detail);
       return;
     }
-    const format = detail.metadata.format;
-    if (!parts.renditionTried && detail.urls.rendition) {
-      // The pipeline made a display copy because browsers cannot show the original (HEIC, TIFF) or it is
-      // very large: upright, a few hundred KB, JPEG or PNG.
-      this.showImage(detail.urls.rendition, 'rendition', alt);
-    } else if (!parts.originalTried && format && BROWSER_FORMATS.has(format)) {
-      this.showImage(detail.urls.original, 'original', alt);
-    } else if (!parts.thumbnailTried && detail.urls.thumbnail) {
-      // Browsers cannot show every original (TIFF, HEIF): the thumbnail is a JPEG or PNG.
-      this.showImage(detail.urls.thumbnail, 'thumbnail', alt);
-    } else {
-      this.showImagePlaceholder(detail);
-    }
+    const next = this.nextImage(detail, parts.tried);
+    if (next) parts.image.show(next);
+    else parts.image.showPlaceholder();
   }
 
-  private showImagePlaceholder(detail: PhotoDetail): void {
-    const parts = this.parts;
-    if (!parts) return;
-    const format = detail.metadata.format;
-    let text: string;
-    if (!format) {
-      text =
-        detail.status === 'PROCESSING'
-          ? 'The preview appears once the photo has been read.'
-          : 'No preview: the file could not be read as an image.';
-    } else if (!BROWSER_FORMATS.has(format)) {
-      text = `Browsers cannot show ${formatImageFormat(format)} files${detail.status === 'PROCESSING' ? '; a display copy will appear here when it is ready.' : ', and there is no display copy or thumbnail.'}`;
-    } else {
-      text = 'This browser could not show the image.';
-    }
-    const existing = parts.figure.querySelector('.image-placeholder p');
-    if (existing && existing.textContent === text) return;
-    parts.figure.replaceChildren(
-      h(
-        'div',
-        { class: 'image-placeholder' },
-        h('span', { class: 'thumb-placeholder-icon', 'aria-hidden': 'true' }, '▣'),
-        h('p', {}, text),
-      ),
-    );
+  /** The best source of the photo not tried yet (marked tried), or null. */
+  private nextImage(detail: PhotoDetail, tried: Set<ImageSource>): ImageChoice | null {
+    const next = imageSources(detail).find(({ source }) => !tried.has(source));
+    if (!next) return null;
+    tried.add(next.source);
+    return imageChoice(detail, next.source, next.url);
   }
-
-  private showImage(url: string, source: ImageSource, alt: string): void {
-    const parts = this.parts;
-    const detail = this.detail;
-    if (!parts || !detail) return;
-    if (source === 'rendition') parts.renditionTried = true;
-    else if (source === 'original') parts.originalTried = true;
-    else parts.thumbnailTried = true;
-    const img = h('img', { alt, decoding: 'async', 'data-source': source });
-    const { width, height } = source === 'rendition' && detail.rendition ? detail.rendition : detail.metadata;
-    if (width && height && source !== 'thumbnail') {
-      // Reserves the space before the image arrives (CSS keeps it responsive).
-      img.width = width;
-      img.height = height;
-    }
-    img.addEventListener('error', () => {
-      if (this.parts !== parts || parts.img !== img) return;
-      parts.img = null;
-      parts.imageSource = 'none';
-      const latest = this.detail;
-      if (!latest) return;
-      const format = latest.metadata.format;
-      if (!parts.originalTried && format && BROWSER_FORMATS.has(format)) {
-        this.showImage(latest.urls.original, 'original', alt);
-      } else if (!parts.thumbnailTried && latest.urls.thumbnail) {
-        this.showImage(latest.urls.thumbnail, 'thumbnail', alt);
-      } else {
-        this.showImagePlaceholder(latest);
-      }
-    });
-    parts.img = img;
-    parts.imageSource = source;
-    const rendition = detail.rendition;
-    const caption =
-      source === 'thumbnail'
-        ? h('figcaption', {}, 'Thumbnail: the original cannot be shown here')
-        : source === 'rendition' && rendition
-          ? h(
-              'figcaption',
-              { 'data-testid': 'rendition-caption' },
-              `Display copy, ${formatDimensions(rendition.width, rendition.height)} ${formatImageFormat(rendition.format)}, upright and without location data. ${rendition.reason}.`,
-            )
-          : null;
-    parts.figure.replaceChildren(img, caption ?? '');
-    img.src = url;
-  }
-
-  private renderFacts(detail: PhotoDetail): Node[] {
-    const rows: [string, string][] = [
-      ['Uploaded', formatDateTime(detail.uploadedAt)],
-      ['Photo ID', detail.photoId],
-    ];
-    const fileName = this.callbacks.fileNameFor(detail.photoId);
-    if (fileName) rows.unshift(['File', fileName]);
-    if (detail.execution.durationMs !== null)
-      rows.push(['Processing time', formatDuration(detail.execution.durationMs)]);
-    if (detail.attempts > 1) rows.push(['Attempts', String(detail.attempts)]);
-    const nodes = rows.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]);
-    if (detail.cost) {
-      // What this photo's processing cost on AWS, from its execution and the dated price table.
-      const { total, lines } = describeCost(detail.cost);
-      nodes.push(
-        h('dt', {}, 'Cost'),
-        h(
-          'dd',
-          { 'data-testid': 'photo-cost' },
-          h('span', {}, total),
-          h('ul', { class: 'cost-lines' }, ...lines.map((line) => h('li', {}, line))),
-        ),
-      );
-    }
-    if (detail.duplicateOf) {
-      // Same bytes as a photo already labelled: its labels were reused, without a Rekognition call.
-      nodes.push(
-        h('dt', {}, 'Duplicate of'),
-        h(
-          'dd',
-          { 'data-testid': 'duplicate-of' },
-          h('a', { href: photoHref(detail.duplicateOf) }, detail.duplicateOf),
-          ' (same file: its labels were reused)',
-        ),
-      );
-    }
-    return nodes;
-  }
-
-  private renderLabels(detail: PhotoDetail): Node[] {
-    const list = h('ul', { class: 'label-list', 'data-testid': 'photo-labels' });
-    const labels = [...detail.labels].sort((a, b) => b.confidence - a.confidence);
-    for (const label of labels) {
-      const fill = h('span', { class: 'bar-fill' });
-      fill.style.width = `${Math.min(100, Math.max(0, label.confidence))}%`;
-      list.append(
-        h(
-          'li',
-          { class: 'label-row', 'data-label': label.name },
-          h('span', { class: 'label-name' }, label.name),
-          h('span', { class: 'bar', 'aria-hidden': 'true' }, fill),
-          h('span', { class: 'label-value' }, formatConfidence(label.confidence)),
-        ),
-      );
-    }
-    const nodes: Node[] = [list];
-    if (labels.length === 0) {
-      const text =
-        detail.status === 'PROCESSING'
-          ? 'Labels appear when processing finishes.'
-          : detail.status === 'READY'
-            ? `No labels${detail.reason ? `: ${detail.reason}` : ' were found.'}`
-            : 'No labels: the photo was not analysed.';
-      nodes.push(h('p', { class: 'muted' }, text));
-    }
-    return nodes;
-  }
-
-  private renderExif(detail: PhotoDetail): Node[] {
-    const m = detail.metadata;
-    // "Canon" + "Canon EOS 40D" reads as the model alone.
-    const camera =
-      m.make && m.model?.toLowerCase().startsWith(m.make.toLowerCase())
-        ? m.model
-        : [m.make, m.model].filter(Boolean).join(' ');
-    const list = h('dl', { class: 'exif', 'data-testid': 'photo-exif' });
-    const row = (term: string, value: Node | string, key: string) =>
-      list.append(h('dt', {}, term), h('dd', { 'data-field': key }, value));
-    row('Camera', camera || '—', 'camera');
-    row('Captured', formatCapturedAt(m.capturedAt), 'capturedAt');
-    if (m.gps) {
-      const url = openStreetMapUrl(m.gps.latitude, m.gps.longitude);
-      row(
-        'Location',
-        h(
-          'span',
-          { class: 'gps' },
-          h('span', { class: 'gps-coordinates' }, formatCoordinates(m.gps.latitude, m.gps.longitude)),
-          h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', class: 'gps-link' }, url),
-        ),
-        'gps',
-      );
-      if (m.gps.altitude !== null) row('Altitude', `${Math.round(m.gps.altitude)} m`, 'altitude');
-    } else {
-      row('Location', '—', 'gps');
-    }
-    row('Dimensions', formatDimensions(m.width, m.height), 'dimensions');
-    row('Format', formatImageFormat(m.format), 'format');
-    row('Size', formatBytes(m.sizeBytes), 'size');
-    if (m.orientation !== null && m.orientation !== 1)
-      row('EXIF orientation', String(m.orientation), 'orientation');
-    return [list];
-  }
-
-  private renderMachine(detail: PhotoDetail, running: boolean): Node[] {
-    const status = computeMachineStatus(detail.status, detail.timeline, running);
-    const legend = h(
-      'ul',
-      { class: 'sm-legend', 'aria-label': 'Legend' },
-      ...(['succeeded', 'failed', 'running', 'skipped'] as const).map((outcome) =>
-        h(
-          'li',
-          {},
-          h('span', { class: `sm-swatch sm-swatch-${outcome}`, 'aria-hidden': 'true' }),
-          { succeeded: 'Succeeded', failed: 'Failed', running: 'Running', skipped: 'Not visited' }[outcome],
-        ),
-      ),
-      h(
-        'li',
-        {},
-        h('span', { class: 'sm-swatch sm-swatch-stopped', 'aria-hidden': 'true' }),
-        'Where it stopped',
-      ),
-    );
-    return [
-      h('div', { class: 'sm-scroll' }, renderStateMachine(status)),
-      h('p', { class: 'sm-caption' }, describeMachineStatus(status)),
-      legend,
-    ];
-  }
-
-  private renderTimeline(timeline: TimelineStep[]): Node[] {
-    const body = h('tbody');
-    const steps = sortTimeline(timeline);
-    for (const step of steps) {
-      body.append(
-        h(
-          'tr',
-          { 'data-state': step.name, 'data-outcome': step.outcome.toLowerCase() },
-          h('th', { scope: 'row' }, step.name),
-          h('td', {}, step.type),
-          h('td', {}, h('time', { datetime: step.startedAt }, formatTimeOfDay(step.startedAt))),
-          h(
-            'td',
-            { class: 'num' },
-            step.outcome === 'RUNNING' ? 'running…' : formatDuration(step.durationMs),
-          ),
-          h('td', { class: 'num' }, String(step.attempts)),
-          h(
-            'td',
-            {},
-            h('span', { class: `outcome outcome-${step.outcome.toLowerCase()}` }, outcomeText(step.outcome)),
-          ),
-          h('td', { class: 'error-cell' }, errorCell(step)),
-        ),
-      );
-    }
-    if (steps.length === 0) {
-      body.append(
-        h(
-          'tr',
-          {},
-          h('td', { colspan: 7, class: 'muted' }, 'No execution history is available for this photo.'),
-        ),
-      );
-    }
-    const table = h(
-      'table',
-      { class: 'timeline', 'data-testid': 'timeline' },
-      h('caption', { class: 'visually-hidden' }, 'Steps of the execution, in the order they started'),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ...['State', 'Type', 'Started', 'Duration', 'Attempts', 'Outcome', 'Error'].map((name) =>
-            h('th', { scope: 'col' }, name),
-          ),
-        ),
-      ),
-      body,
-    );
-    return [
-      h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'Timeline table' }, table),
-    ];
-  }
-}
-
-function outcomeText(outcome: TimelineStep['outcome']): string {
-  return { RUNNING: 'Running', SUCCEEDED: 'Succeeded', FAILED: 'Failed' }[outcome];
-}
-
-/** The cause is often a JSON document from Lambda ({ errorMessage, errorType, ... }): show its message. */
-function readableCause(cause: string | null): string | null {
-  if (!cause) return null;
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown; message?: unknown };
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
-    if (typeof parsed.message === 'string') return parsed.message;
-  } catch {
-    // plain text
-  }
-  return cause;
-}
-
-function errorCell(step: TimelineStep): Node | string {
-  if (!step.error && !step.cause) return '—';
-  const cause = readableCause(step.cause);
-  if (!cause) return step.error ?? '';
-  if (cause.length <= 80) return h('span', {}, h('strong', {}, step.error ?? 'Error'), ` ${cause}`);
-  return h('details', {}, h('summary', {}, step.error ?? 'Error'), h('p', { class: 'cause' }, cause));
 }

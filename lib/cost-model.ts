@@ -31,6 +31,7 @@ export function costModelFor(config: PipelineConfig): CostModel {
 /** Which function each Task state of the reprocess workflow's children invokes (lib/reprocess.ts). */
 export const REPROCESS_TASK_FUNCTIONS: Readonly<Record<string, FunctionName>> = {
   PreparePhoto: 'reprocessPhoto',
+  ReleasePhoto: 'reprocessPhoto',
 };
 
 /**

@@ -95,6 +95,31 @@ export class PhotoReprocessing extends Construct {
       },
     });
     runImageProc.addCatch(readFailure, { errors: ['States.TaskFailed'], resultPath: '$.failure' });
+    // Any other error means ImageProc was never started (StartExecution refused, past its retries):
+    // nothing would finish the claimed record, so ReleasePhoto gives it back as FAILED with the reason.
+    const release = new tasks.LambdaInvoke(this, 'ReleasePhoto', {
+      lambdaFunction: this.preparePhoto.live,
+      payload: sfn.TaskInput.fromObject({
+        release: {
+          owner: sfn.JsonPath.stringAt('$.owner'),
+          photoId: sfn.JsonPath.stringAt('$.photoId'),
+          executionName: sfn.JsonPath.stringAt('$.executionName'),
+        },
+        error: sfn.JsonPath.objectAt('$.failure'),
+      }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    release.addRetry({ errors: [...LAMBDA_SERVICE_ERRORS, SERVICE_UNREACHABLE], ...transientBackoff });
+    release.addRetry({ errors: DYNAMODB_TRANSIENT_ERRORS, ...transientBackoff });
+    release.next(
+      new sfn.Fail(this, 'ImageProcNotStarted', {
+        error: 'ImageProcNotStarted',
+        cause: 'ImageProc could not be started for this photo; its record says FAILED with the reason',
+      }),
+    );
+    runImageProc.addCatch(release, { errors: ['States.ALL'], resultPath: '$.failure' });
     const rejected = new sfn.Succeed(this, 'PhotoRejected', {
       comment: 'An unsupported type: recorded REJECTED by ImageProc, not a failure of the run',
     });

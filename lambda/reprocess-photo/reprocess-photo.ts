@@ -1,5 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { claimRecord, RecordChanged, rerunExecutionName, workflowInput } from '../shared/claim-photo';
+import {
+  claimRecord,
+  conditionalSet,
+  RecordChanged,
+  rerunExecutionName,
+  workflowInput,
+} from '../shared/claim-photo';
+import { stepErrorMessage } from '../shared/errors';
 import {
   INCOMING_PREFIX,
   isTombstone,
@@ -8,7 +15,12 @@ import {
   type WorkflowInput,
 } from '../shared/model';
 import type { Log } from '../shared/powertools';
-import { decodeS3Key, photoIdCandidates, photoIdentity } from '../start-execution/start-execution';
+import {
+  decodeS3Key,
+  photoIdCandidates,
+  photoIdentity,
+  START_FAILED_PREFIX,
+} from '../start-execution/start-execution';
 
 /** One item of the reprocess run's Distributed Map (lib/reprocess.ts builds it with ItemSelector). */
 export interface ReprocessItem {
@@ -154,5 +166,56 @@ export async function preparePhoto(item: ReprocessItem, deps: ReprocessDeps): Pr
       return { action: 'skip', key, reason: 'changed' };
     }
     throw error;
+  }
+}
+
+/**
+ * ReleasePhoto: RunImageProc could not start ImageProc for a claimed photo (its Catch passes the
+ * claim and the error). Nothing will finish the record then, so it is given back as FAILED with the
+ * reason, as start-execution does for an upload whose start failed; Retry or the next run redo it.
+ */
+export interface ReleaseRequest {
+  readonly release: { readonly owner: string; readonly photoId: string; readonly executionName: string };
+  /** The Catch's error output: `{ Error, Cause }`. */
+  readonly error?: { readonly Error?: unknown; readonly Cause?: unknown } | null;
+}
+
+export function isReleaseRequest(event: unknown): event is ReleaseRequest {
+  return typeof event === 'object' && event !== null && 'release' in event;
+}
+
+/**
+ * The claimed record → FAILED, if it is still PROCESSING under the claim's execution name; 'moved-on'
+ * when something else (a delete, a re-upload, a retry) has changed it since.
+ */
+export async function releaseUnstarted(
+  request: ReleaseRequest,
+  deps: ReprocessDeps,
+): Promise<{ readonly released: boolean }> {
+  const { owner, photoId, executionName } = request.release ?? {};
+  if (typeof owner !== 'string' || typeof photoId !== 'string' || typeof executionName !== 'string') {
+    throw new TypeError(
+      `A release needs the claim's owner, photoId and executionName, got ${JSON.stringify(request)}`,
+    );
+  }
+  const error = typeof request.error?.Error === 'string' ? request.error.Error : 'an unknown error';
+  const detail = stepErrorMessage(request.error?.Cause);
+  const reason = `${START_FAILED_PREFIX}${error}${detail ? `: ${detail}` : ''}`;
+  try {
+    await conditionalSet(
+      { owner, photoId, executionName },
+      'PROCESSING',
+      {
+        status: 'FAILED',
+        reason,
+        updatedAt: (deps.now?.() ?? new Date()).toISOString(),
+      },
+      deps,
+    );
+    deps.log.warn('ImageProc could not be started; photo released as FAILED', { owner, photoId, reason });
+    return { released: true };
+  } catch (thrown) {
+    if (thrown instanceof RecordChanged) return { released: false };
+    throw thrown;
   }
 }

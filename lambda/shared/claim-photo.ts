@@ -77,7 +77,7 @@ export async function claimRecord(
  * RecordChanged otherwise.
  */
 export async function conditionalSet(
-  expected: PhotoRecord,
+  expected: Pick<PhotoRecord, 'owner' | 'photoId' | 'executionName'>,
   status: PhotoStatus,
   fields: Record<string, unknown>,
   deps: ClaimDeps,

@@ -141,6 +141,7 @@ describe('reprocess workflow', () => {
   it('ends a rejected photo SUCCEEDED and any other ImageProc failure FAILED', () => {
     expect(states.RunImageProc.Catch).toEqual([
       { ErrorEquals: ['States.TaskFailed'], ResultPath: '$.failure', Next: 'ReadImageProcFailure' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'ReleasePhoto' },
     ]);
     expect(states.ReadImageProcFailure.Parameters).toMatchObject({
       'imageProc.$': 'States.StringToJson($.failure.Cause)',
@@ -157,6 +158,17 @@ describe('reprocess workflow', () => {
     expect(states.PhotoRejected.Type).toBe('Succeed');
     expect(states.WasRejected.Default).toBe('PhotoFailed');
     expect(states.PhotoFailed).toMatchObject({ Type: 'Fail', Error: 'ImageProcFailed' });
+  });
+
+  it('gives the claim back as FAILED when ImageProc could not be started, then fails the child', () => {
+    expect(states.ReleasePhoto.Resource).toBe(aliasArn(fnId));
+    expect(states.ReleasePhoto.Parameters).toEqual({
+      release: { 'owner.$': '$.owner', 'photoId.$': '$.photoId', 'executionName.$': '$.executionName' },
+      'error.$': '$.failure',
+    });
+    expect(states.ReleasePhoto.ResultPath).toBeNull();
+    expect(states.ReleasePhoto.Next).toBe('ImageProcNotStarted');
+    expect(states.ImageProcNotStarted).toMatchObject({ Type: 'Fail', Error: 'ImageProcNotStarted' });
   });
 
   it('may start ImageProc only through its live alias', () => {

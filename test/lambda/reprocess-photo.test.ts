@@ -1,7 +1,13 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { decide, preparePhoto, type ReprocessDeps } from '../../lambda/reprocess-photo/reprocess-photo';
+import {
+  decide,
+  isReleaseRequest,
+  preparePhoto,
+  type ReprocessDeps,
+  releaseUnstarted,
+} from '../../lambda/reprocess-photo/reprocess-photo';
 import type { PhotoRecord, PhotoTombstone } from '../../lambda/shared/model';
 import { photoIdCandidates } from '../../lambda/start-execution/start-execution';
 import { BUCKET, clients, photoRecord, TABLE } from './api-helpers';
@@ -164,5 +170,62 @@ describe('reprocess-photo: preparePhoto', () => {
 
   it('fails for an item without a bucket and key', async () => {
     await expect(preparePhoto({ key: KEY } as never, deps)).rejects.toThrow(/needs a bucket and a key/);
+  });
+});
+
+describe('reprocess-photo: releaseUnstarted (ReleasePhoto)', () => {
+  let deps: ReprocessDeps;
+  let table: FakeTable;
+  const stored = () => table.get({ owner: 'user-1', photoId: 'p1' }) as unknown as PhotoRecord;
+  const claim = { owner: 'user-1', photoId: 'p1', executionName: 'claimed-run' };
+  const refused = {
+    Error: 'StepFunctions.StateMachineDoesNotExistException',
+    Cause: 'State Machine Does Not Exist: arn:aws:states:eu-west-1:1:stateMachine:ImageProc:live',
+  };
+
+  beforeEach(() => {
+    dynamoMock.reset();
+    table = new FakeTable(dynamoMock);
+    deps = {
+      dynamo: clients().dynamo,
+      tableName: TABLE,
+      pipelineVersion: CURRENT,
+      log: silentLog(),
+      now: () => new Date(NOW),
+    };
+  });
+
+  it('tells a release from an item', () => {
+    expect(isReleaseRequest({ release: claim, error: refused })).toBe(true);
+    expect(isReleaseRequest({ bucket: BUCKET, key: KEY })).toBe(false);
+  });
+
+  it('gives a claimed photo whose ImageProc never started back as FAILED, with the error and cause', async () => {
+    table.put(ready({ status: 'PROCESSING', executionName: 'claimed-run' }));
+
+    const result = await releaseUnstarted({ release: claim, error: refused }, deps);
+
+    expect(result).toEqual({ released: true });
+    expect(stored()).toMatchObject({
+      status: 'FAILED',
+      updatedAt: NOW,
+      reason:
+        'Processing could not be started: StepFunctions.StateMachineDoesNotExistException: State Machine Does Not Exist: arn:aws:states:eu-west-1:1:stateMachine:ImageProc:live',
+    });
+  });
+
+  it('leaves a record that moved on (another run, a re-upload, a delete) as it is', async () => {
+    table.put(ready({ status: 'PROCESSING', executionName: 'a-later-run' }));
+
+    const result = await releaseUnstarted({ release: claim, error: refused }, deps);
+
+    expect(result).toEqual({ released: false });
+    expect(stored()).toMatchObject({ status: 'PROCESSING', executionName: 'a-later-run' });
+  });
+
+  it('fails for a release without the claim', async () => {
+    await expect(releaseUnstarted({ release: { owner: 'user-1' } } as never, deps)).rejects.toThrow(
+      /needs the claim's owner, photoId and executionName/,
+    );
   });
 });

@@ -13,6 +13,12 @@ import type { PipelineFunction } from './pipeline-function';
 import { SafeDeployment } from './safe-deployment';
 import { WebHosting } from './web-hosting';
 
+/**
+ * The output naming the ImageProc state machine: what the local cloud reads to find, among the
+ * template's state machines, the one whose graph the web app draws.
+ */
+export const IMAGE_PROC_ARN_OUTPUT = 'ImageProcStateMachineArn';
+
 export interface ImageRecognitionStackProps extends StackProps {
   readonly config: PipelineConfig;
 }
@@ -81,6 +87,7 @@ export class ImageRecognitionStack extends Stack {
       userPoolId: this.api.userPool.userPoolId,
       clientId: this.api.userPoolClient.userPoolClientId,
       cognitoDomain: this.api.userPoolDomain.baseUrl(),
+      workflow: this.processing.workflowGraph(),
     });
 
     ({
@@ -91,7 +98,7 @@ export class ImageRecognitionStack extends Stack {
 
     new CfnOutput(this, 'PhotoRepoBucketName', { value: this.storage.photoRepo.bucketName });
     new CfnOutput(this, 'ImageMetadataTableName', { value: this.storage.imageMetadata.tableName });
-    new CfnOutput(this, 'ImageProcStateMachineArn', { value: this.processing.stateMachine.stateMachineArn });
+    new CfnOutput(this, IMAGE_PROC_ARN_OUTPUT, { value: this.processing.stateMachine.stateMachineArn });
     // What uploads start: executions go through it, so its deployment preference applies to them.
     new CfnOutput(this, 'ImageProcLiveAliasArn', { value: this.processing.stateMachineAlias.aliasArn });
     // What `npm run redrive -- --aws` reads: the dead-lettered upload events and the function to replay them.

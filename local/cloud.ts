@@ -44,6 +44,7 @@ import {
   resourcesOfType,
   synthesize,
 } from './template';
+import { localWebConfig } from './web-config';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -325,7 +326,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
               return fn.invoke(event);
             },
             webRoot: options.webRoot,
-            webConfig: { mode: 'local', apiUrl: API_PREFIX, user: LOCAL_OWNER },
+            webConfig: localWebConfig(template, { apiUrl: API_PREFIX, user: LOCAL_OWNER }),
             s3Url: s3.url,
           })
         : undefined;

@@ -1,15 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { attachIccProfile, decodeImage, encodeError } from '../shared/decode-image';
-import {
-  type ImageMetadata,
-  type PhotoRef,
-  type Rendition,
-  type RenditionResult,
-  renditionKey,
-} from '../shared/model';
+import { type ImageMetadata, type PhotoRef, type Rendition, renditionKey } from '../shared/model';
 import { downloadObject } from '../shared/photo-object';
 import { type PhotoRecords, putDerivedImage } from '../shared/photo-records';
 import { REKOGNITION_LIMITS } from '../shared/rekognition-limits';
+import type { RenditionResult } from '../shared/workflow';
 
 export interface RenditionSettings {
   /** Key prefix of renditions, ending in '/'. */

@@ -19,9 +19,9 @@ import { boundedResult } from '../shared/bounds';
 import { dynamoDocumentClient, s3Client } from '../shared/clients';
 import { requireEnv, requireIntEnv } from '../shared/env';
 import { ConfigurationError } from '../shared/errors';
-import type { RenditionResult } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
 import { imageMetadata, isObject, photoRef } from '../shared/validate';
+import { type RenditionResult, STATES } from '../shared/workflow';
 import { generateRendition } from './generate-rendition';
 
 const settings = {
@@ -45,5 +45,5 @@ export const handler = withPowertools(async (event: unknown): Promise<RenditionR
     logger.info('Display rendition written', { key: photo.key, rendition: result.rendition });
     metrics.addMetric('RenditionsGenerated', MetricUnit.Count, 1);
   }
-  return boundedResult(result, 'GenerateRendition');
+  return boundedResult(result, STATES.generateRendition);
 });

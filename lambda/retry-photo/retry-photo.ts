@@ -18,9 +18,10 @@ import {
   photoIdParam,
   respond,
 } from '../shared/http';
-import type { AttemptRecord, PhotoRecord, WorkflowInput } from '../shared/model';
+import type { AttemptRecord, PhotoRecord } from '../shared/model';
 import { toPhotoView } from '../shared/photo-view';
 import type { Log } from '../shared/powertools';
+import type { WorkflowInput } from '../shared/workflow';
 import { executionNameFor } from '../start-execution/start-execution';
 
 export interface RetryPhotoDeps {

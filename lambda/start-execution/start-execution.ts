@@ -11,9 +11,9 @@ import {
   normalizeEtag,
   type PhotoRecord,
   type PhotoTombstone,
-  type WorkflowInput,
 } from '../shared/model';
 import type { Log } from '../shared/powertools';
+import type { WorkflowInput } from '../shared/workflow';
 
 /** One uploaded object, its key decoded, as taken from an S3 event record. */
 export interface Upload {

@@ -130,6 +130,8 @@ describe('ImageProc definition', () => {
     const parallel = definition.States.ProcessImage;
     expect(parallel).toMatchObject({ Type: 'Parallel', ResultPath: '$.results', Next: 'RecordReady' });
     expect(parallel.Branches?.map((branch) => branch.StartAt)).toEqual(['DetectLabels', 'GenerateThumbnail']);
+    // Its result by name (ProcessImageResult), each name picking its own branch's position.
+    expect(parallel.ResultSelector).toEqual({ 'labels.$': '$[0]', 'thumbnail.$': '$[1]' });
     // Both branches get the rendition: labels for a photo out of Rekognition's reach, the thumbnail's source.
     expect(states.DetectLabels).toMatchObject({
       Resource: fn('ProcessingDetectLabelsFunction'),

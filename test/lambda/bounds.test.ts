@@ -141,16 +141,16 @@ describe('record sizes', () => {
         action: 'ready',
         photo,
         executionId,
-        results: [
-          { labels, reason: 'R'.repeat(1000) },
-          {
+        results: {
+          labels: { labels, reason: 'R'.repeat(1000) },
+          thumbnail: {
             key: `Thumbnails/${photo.owner}/${photo.photoId}.jpg`,
             width: 250,
             height: 250,
             format: 'jpeg',
             sizeBytes: 1,
           },
-        ],
+        },
       },
       deps,
     );

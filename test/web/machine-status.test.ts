@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineStep } from '../../lambda/shared/api';
-import { computeMachineStatus, isExecutionRunning, STATE_NAMES } from '../../web/src/machine-status';
+import { STATE_NAMES } from '../../lambda/shared/workflow';
+import { computeMachineStatus, isExecutionRunning } from '../../web/src/machine-status';
 
 let clock = Date.UTC(2025, 0, 1);
 function step(

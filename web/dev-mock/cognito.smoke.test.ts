@@ -2,9 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { CognitoConfig } from '../../lambda/shared/web-config';
 import { ApiClient } from '../src/api';
 import { CognitoAuth } from '../src/auth';
-import { type CognitoConfig, loadConfig } from '../src/config';
+import { loadConfig } from '../src/config';
 import { assigned, fakeLocation, installFakeDom } from './fake-dom';
 
 const PORT = 4713;

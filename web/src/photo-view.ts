@@ -4,6 +4,7 @@
  * Polls while processing.
  */
 import type { PhotoDetail, PhotoSummary, TimelineStep } from '../../lambda/shared/api';
+import type { WorkflowGraph } from '../../lambda/shared/workflow';
 import { announce } from './announcer';
 import { type ApiClient, ApiError, detailToSummary } from './api';
 import { SignedOutError } from './auth';
@@ -85,6 +86,8 @@ export class PhotoView {
   constructor(
     private readonly api: ApiClient,
     private readonly callbacks: PhotoViewCallbacks,
+    /** The state machine's graph from config.json, which the photo's path is drawn on. */
+    private readonly workflow: WorkflowGraph,
   ) {
     const back = h(
       'a',
@@ -672,7 +675,7 @@ export class PhotoView {
       ),
     );
     return [
-      h('div', { class: 'sm-scroll' }, renderStateMachine(status)),
+      h('div', { class: 'sm-scroll' }, renderStateMachine(status, this.workflow)),
       h('p', { class: 'sm-caption' }, describeMachineStatus(status)),
       legend,
     ];

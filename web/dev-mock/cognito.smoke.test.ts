@@ -25,7 +25,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.stdout?.on('data', () => resolve()));
   installFakeDom(BASE);
   config = (await loadConfig(BASE)) as CognitoConfig;
-});
+}, 60_000); // The mock synthesizes the app for config.json's workflow graph before it listens.
 
 afterAll(() => server?.kill());
 

@@ -41,7 +41,7 @@ beforeAll(async () => {
   main.append(mk('div', 'app'));
   body.append(mk('a', 'skip-link'), mk('div', 'session'), main, mk('div', 'announcer'));
   await import('../src/main');
-});
+}, 60_000); // The mock synthesizes the app for config.json's workflow graph before it listens.
 
 afterAll(() => {
   server?.kill();

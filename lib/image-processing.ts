@@ -58,7 +58,7 @@ export const DYNAMODB_TRANSIENT_ERRORS = [
 export interface ImageProcessingProps {
   readonly config: PipelineConfig;
   readonly photoRepo: s3.IBucket;
-  readonly imageMetadata: dynamodb.Table;
+  readonly imageMetadata: dynamodb.ITableV2;
 }
 
 /**

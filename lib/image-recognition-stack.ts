@@ -1,9 +1,9 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { SmokeTestName } from '../lambda/pre-traffic-hook/smoke-test';
 import { OperationsAlarms } from './alarms';
-import type { PipelineConfig } from './config';
+import { executionTimeoutSeconds, type PipelineConfig } from './config';
 import { ImageProcessing } from './image-processing';
 import { OperationsDashboard } from './operations-dashboard';
 import { PhotoApi } from './photo-api';
@@ -38,7 +38,9 @@ export class ImageRecognitionStack extends Stack {
   constructor(scope: Construct, id: string, props: ImageRecognitionStackProps) {
     super(scope, id, props);
     const { config } = props;
-    this.storage = new PhotoStorage(this, 'Storage', { config });
+    this.storage = new PhotoStorage(this, 'Storage', {
+      removalPolicy: config.dataRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
     this.processing = new ImageProcessing(this, 'Processing', {
       config,
       photoRepo: this.storage.photoRepo,
@@ -46,7 +48,9 @@ export class ImageRecognitionStack extends Stack {
     });
     if (config.workflowType === 'STANDARD') {
       this.reconciler = new PhotoReconciler(this, 'Reconciler', {
-        config,
+        executionTimeout: Duration.seconds(executionTimeoutSeconds(config)),
+        settings: config.functions.reconcilePhoto,
+        logRetentionDays: config.logRetentionDays,
         stateMachine: this.processing.stateMachine,
         imageMetadata: this.storage.imageMetadata,
       });
@@ -140,7 +144,7 @@ export class ImageRecognitionStack extends Stack {
     };
 
     const alarms = new OperationsAlarms(this, 'Alarms', {
-      config,
+      settings: config.alarms,
       stateMachine: processing.stateMachine,
       functions: [processing.startExecution, ...steps, ...apiFunctions, ...reconcilePhoto],
       deadLetterQueues,
@@ -156,7 +160,9 @@ export class ImageRecognitionStack extends Stack {
       smokeTest,
     });
     const deployment = new SafeDeployment(this, 'Deployment', {
-      config,
+      preference: config.deployment.functions,
+      errorRatePercent: config.alarms.functionErrorRatePercent,
+      logRetentionDays: config.logRetentionDays,
       photoRepo: this.storage.photoRepo,
       alarmTopic: alarms.topic,
       functions: [

@@ -18,7 +18,7 @@ import { PipelineFunction, type StartExecutionTarget } from './pipeline-function
 export interface PhotoApiProps {
   readonly config: PipelineConfig;
   readonly photoRepo: s3.IBucket;
-  readonly imageMetadata: dynamodb.Table;
+  readonly imageMetadata: dynamodb.ITableV2;
   /** ImageProc: the API reads its executions for a photo's status and timeline, and redrives failed ones. */
   readonly stateMachine: sfn.IStateMachine;
   /** Where a retry starts a new execution: ImageProc's live alias, as start-execution does. */

@@ -4,12 +4,13 @@
  * deployed app's config.json, the local cloud on the definition it runs, the tests on the synthesized
  * template, so the picture always shows the states and edges of the definition that runs.
  */
-import type {
-  GraphEdge,
-  GraphEdgeKind,
-  GraphState,
-  StateType,
-  WorkflowGraph,
+import {
+  ASL_STATE_TYPES,
+  type GraphEdge,
+  type GraphEdgeKind,
+  type GraphState,
+  type StateType,
+  type WorkflowGraph,
 } from '../lambda/shared/workflow';
 
 /** The fields of an ASL state the graph reads; everything else (Parameters, Retry, …) is left out. */
@@ -28,17 +29,6 @@ interface AslScope {
   readonly StartAt?: unknown;
   readonly States?: unknown;
 }
-
-const STATE_TYPES: readonly StateType[] = [
-  'Task',
-  'Choice',
-  'Parallel',
-  'Succeed',
-  'Fail',
-  'Pass',
-  'Wait',
-  'Map',
-];
 
 /**
  * The states (Parallel branches flattened, each branch state naming its Parallel) and every Next,
@@ -76,7 +66,7 @@ function readScope(
   target('StartAt', StartAt, 'StartAt');
   for (const [name, state] of entries) {
     const type = state.Type as StateType;
-    if (!STATE_TYPES.includes(type)) {
+    if (!(ASL_STATE_TYPES as readonly string[]).includes(type)) {
       throw new Error(
         `State ${name} in ${where} has Type ${JSON.stringify(state.Type)}, which is no ASL state type.`,
       );

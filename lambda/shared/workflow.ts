@@ -30,7 +30,19 @@ export type StateName = (typeof STATES)[keyof typeof STATES];
 /** Every state name, in the order of the happy path, then the rejection path, then the failure path. */
 export const STATE_NAMES: readonly StateName[] = Object.values(STATES);
 
-export type StateType = 'Task' | 'Choice' | 'Parallel' | 'Succeed' | 'Fail' | 'Pass' | 'Wait' | 'Map';
+/** The Amazon States Language's state types. */
+export const ASL_STATE_TYPES = [
+  'Task',
+  'Choice',
+  'Parallel',
+  'Succeed',
+  'Fail',
+  'Pass',
+  'Wait',
+  'Map',
+] as const;
+
+export type StateType = (typeof ASL_STATE_TYPES)[number];
 
 /** The ASL type of each state (test/infra checks it against the synthesized definition). */
 export const STATE_TYPES: Readonly<Record<StateName, StateType>> = {
@@ -197,7 +209,9 @@ export type RecordRequest =
     };
 
 /** How one state leads to another in the graph the web app draws. */
-export type GraphEdgeKind = 'next' | 'choice' | 'default' | 'catch';
+export const GRAPH_EDGE_KINDS = ['next', 'choice', 'default', 'catch'] as const;
+
+export type GraphEdgeKind = (typeof GRAPH_EDGE_KINDS)[number];
 
 export interface GraphState {
   readonly name: string;

@@ -5,7 +5,7 @@
  */
 
 import { type AppConfig, WEB_CONFIG_FILE } from '../../lambda/shared/web-config';
-import type { GraphEdgeKind, StateType, WorkflowGraph } from '../../lambda/shared/workflow';
+import { ASL_STATE_TYPES, GRAPH_EDGE_KINDS, type WorkflowGraph } from '../../lambda/shared/workflow';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -77,18 +77,6 @@ export function parseConfig(raw: unknown, baseUrl: string): AppConfig {
   return config;
 }
 
-const STATE_TYPES: readonly StateType[] = [
-  'Task',
-  'Choice',
-  'Parallel',
-  'Succeed',
-  'Fail',
-  'Pass',
-  'Wait',
-  'Map',
-];
-const EDGE_KINDS: readonly GraphEdgeKind[] = ['next', 'choice', 'default', 'catch'];
-
 /** The graph when it has the WorkflowGraph shape and its edges join its states; null otherwise. */
 function workflowGraph(raw: unknown): WorkflowGraph | null {
   if (!raw || typeof raw !== 'object') return null;
@@ -96,13 +84,17 @@ function workflowGraph(raw: unknown): WorkflowGraph | null {
   if (typeof startAt !== 'string' || !Array.isArray(states) || !Array.isArray(edges)) return null;
   const names = new Set<string>();
   for (const state of states as Record<string, unknown>[]) {
-    if (typeof state?.name !== 'string' || !STATE_TYPES.includes(state.type as StateType)) return null;
+    if (
+      typeof state?.name !== 'string' ||
+      !(ASL_STATE_TYPES as readonly string[]).includes(state.type as string)
+    )
+      return null;
     names.add(state.name);
   }
   const joined = (edge: Record<string, unknown>) =>
     names.has(edge?.from as string) &&
     names.has(edge?.to as string) &&
-    EDGE_KINDS.includes(edge?.kind as GraphEdgeKind);
+    (GRAPH_EDGE_KINDS as readonly string[]).includes(edge?.kind as string);
   if (!names.has(startAt) || !(edges as Record<string, unknown>[]).every(joined)) return null;
   return raw as WorkflowGraph;
 }

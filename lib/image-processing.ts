@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -123,10 +122,8 @@ export class ImageProcessing extends Construct {
     })
       .bindReadObjects(photoRepo, INCOMING_PREFIX)
       .bindReadObjects(photoRepo, RENDITION_PREFIX)
-      .bindReadObjects(photoRepo, SMOKE_TEST_PREFIX);
-    this.detectLabels.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['rekognition:DetectLabels'], resources: ['*'] }),
-    );
+      .bindReadObjects(photoRepo, SMOKE_TEST_PREFIX)
+      .bindDetectLabels();
 
     this.generateThumbnail = new PipelineFunction(this, 'GenerateThumbnailFunction', {
       ...common,

@@ -194,8 +194,8 @@ export class PhotoApi extends Construct {
       .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:UpdateItem'])
       // DescribeExecution tells whether the failed execution is redrivable.
       .bindReadExecutions(stateMachine)
-      .bindStartExecution(props.startTarget);
-    stateMachine.grantExecution(this.retryPhoto, 'states:RedriveExecution');
+      .bindStartExecution(props.startTarget)
+      .bindRedriveExecutions(stateMachine);
 
     this.authorizer = new HttpJwtAuthorizer(
       'CognitoAuthorizer',

@@ -17,6 +17,9 @@ import type {
 } from '../../lambda/shared/api';
 import { TERMINAL_STATUSES } from '../../lambda/shared/photo-view';
 import { resolveConfig } from '../../lib/config';
+import { IMAGE_PROC_ARN_OUTPUT } from '../../lib/image-recognition-stack';
+import { definitionFromTemplate, workflowGraph } from '../../lib/workflow-graph';
+import { LOCAL_OWNER } from '../../local/ports';
 import { sleep, startTestCloud, type TestCloud } from './e2e-helpers';
 import { fixturePath } from './fixtures';
 
@@ -165,6 +168,28 @@ const alicePhoto = () => {
   if (!alice) throw new Error("alice's photo was not processed (see the first test)");
   return alice;
 };
+
+describe('the web app’s config.json', () => {
+  it('is local mode with the graph of the ImageProc definition the cloud runs', async () => {
+    // Prepare
+    const { template } = env.cloud;
+    const output = template.Outputs?.[IMAGE_PROC_ARN_OUTPUT]?.Value as { Ref?: string } | undefined;
+    const imageProc = output?.Ref ?? `no ${IMAGE_PROC_ARN_OUTPUT} output`;
+    const stateMachine = template.Resources[imageProc];
+
+    // Act
+    const response = await fetch(`${env.cloud.endpoints.web}/config.json`);
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      mode: 'local',
+      apiUrl: '/api',
+      user: LOCAL_OWNER,
+      workflow: workflowGraph(definitionFromTemplate(stateMachine.Properties?.DefinitionString)),
+    });
+  });
+});
 
 describe('a photo uploaded through the API', () => {
   it(

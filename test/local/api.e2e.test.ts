@@ -16,6 +16,7 @@ import type {
   TimelineStep,
 } from '../../lambda/shared/api';
 import { TERMINAL_STATUSES } from '../../lambda/shared/photo-view';
+import { STATES } from '../../lambda/shared/workflow';
 import { resolveConfig } from '../../lib/config';
 import { IMAGE_PROC_ARN_OUTPUT } from '../../lib/image-recognition-stack';
 import { definitionFromTemplate, workflowGraph } from '../../lib/workflow-graph';
@@ -31,14 +32,14 @@ const THUMBNAIL_BOX = 250;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 /** The states a READY photo passes through, in the order they start (the two Parallel branches in either order). */
 const READY_PATH = [
-  'ExtractImageMetadata',
-  'ImageTypeCheck',
-  'StoreImageMetadata',
-  'GenerateRendition',
-  'ProcessImage',
-  'RecordReady',
+  STATES.extractImageMetadata,
+  STATES.imageTypeCheck,
+  STATES.storeImageMetadata,
+  STATES.generateRendition,
+  STATES.processImage,
+  STATES.recordReady,
 ];
-const PARALLEL_BRANCHES = ['DetectLabels', 'GenerateThumbnail'];
+const PARALLEL_BRANCHES = [STATES.detectLabels, STATES.generateThumbnail];
 /** Small enough to use up in a test, large enough for every other test's uploads of one user. */
 const DAILY_QUOTA = 20;
 
@@ -279,11 +280,13 @@ function expectReadyTimeline(timeline: TimelineStep[]): void {
   ).toEqual(positions);
   for (const branch of PARALLEL_BRANCHES) {
     const position = names.indexOf(branch);
-    expect(position, `${branch} runs inside ProcessImage`).toBeGreaterThan(names.indexOf('ProcessImage'));
-    expect(position).toBeLessThan(names.indexOf('RecordReady'));
+    expect(position, `${branch} runs inside ProcessImage`).toBeGreaterThan(
+      names.indexOf(STATES.processImage),
+    );
+    expect(position).toBeLessThan(names.indexOf(STATES.recordReady));
   }
-  expect(names).not.toContain('RecordFailure');
-  expect(names).not.toContain('RecordRejection');
+  expect(names).not.toContain(STATES.recordFailure);
+  expect(names).not.toContain(STATES.recordRejection);
   for (const name of [...READY_PATH, ...PARALLEL_BRANCHES]) {
     const step = timeline.find((s) => s.name === name)!;
     expect(step.outcome, name).toBe('SUCCEEDED');

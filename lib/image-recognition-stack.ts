@@ -1,9 +1,10 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { SmokeTestName } from '../lambda/pre-traffic-hook/smoke-test';
 import { OperationsAlarms } from './alarms';
-import { executionTimeoutSeconds, type PipelineConfig } from './config';
+import { cognitoDomainPrefix, executionTimeoutSeconds, type PipelineConfig } from './config';
+import { costModelFor } from './cost-model';
 import { ImageProcessing } from './image-processing';
 import { OperationsDashboard } from './operations-dashboard';
 import { PhotoApi } from './photo-api';
@@ -38,9 +39,10 @@ export class ImageRecognitionStack extends Stack {
   constructor(scope: Construct, id: string, props: ImageRecognitionStackProps) {
     super(scope, id, props);
     const { config } = props;
-    this.storage = new PhotoStorage(this, 'Storage', {
-      removalPolicy: config.dataRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-    });
+    // Photos, their records and the accounts: kept when the stack is deleted unless the config says it is throwaway.
+    const dataRemovalPolicy =
+      config.dataRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    this.storage = new PhotoStorage(this, 'Storage', { removalPolicy: dataRemovalPolicy });
     this.processing = new ImageProcessing(this, 'Processing', {
       config,
       photoRepo: this.storage.photoRepo,
@@ -60,7 +62,14 @@ export class ImageRecognitionStack extends Stack {
       logRetentionDays: config.logRetentionDays,
     });
     this.api = new PhotoApi(this, 'Api', {
-      config,
+      removalPolicy: dataRemovalPolicy,
+      cognitoDomainPrefix: cognitoDomainPrefix(config, Aws.ACCOUNT_ID),
+      functions: config.functions,
+      logRetentionDays: config.logRetentionDays,
+      maxUploadBytes: config.maxUploadBytes,
+      dailyUploadQuota: config.uploads.dailyQuotaPerUser,
+      costModel: costModelFor(config),
+      throttling: config.api,
       photoRepo: this.storage.photoRepo,
       imageMetadata: this.storage.imageMetadata,
       stateMachine: this.processing.stateMachine,

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -10,13 +10,33 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { API_ROUTES } from '../lambda/shared/api';
+import type { CostModel } from '../lambda/shared/cost';
 import { INCOMING_PREFIX, RENDITION_PREFIX, TABLE_KEYS, THUMBNAIL_PREFIX } from '../lambda/shared/model';
-import { cognitoDomainPrefix, type PipelineConfig } from './config';
-import { costModelFor } from './cost-model';
+import type { PipelineConfig } from './config';
 import { PipelineFunction, type StartExecutionTarget } from './pipeline-function';
 
+/** Memory and timeout of each route's function. */
+export type PhotoApiFunctionSettings = Pick<
+  PipelineConfig['functions'],
+  'createUpload' | 'listPhotos' | 'getPhoto' | 'deletePhoto' | 'retryPhoto'
+>;
+
 export interface PhotoApiProps {
-  readonly config: PipelineConfig;
+  /** What happens to the user pool (the accounts) when the stack is deleted. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** The prefix of the Cognito managed login domain, https://<prefix>.auth.<region>.amazoncognito.com */
+  readonly cognitoDomainPrefix: string;
+  readonly functions: PhotoApiFunctionSettings;
+  /** Days the functions' and the access logs are kept. */
+  readonly logRetentionDays: number;
+  /** The largest upload POST /photos hands out a presigned POST for, in bytes. */
+  readonly maxUploadBytes: number;
+  /** Uploads per user and UTC day that POST /photos accepts. */
+  readonly dailyUploadQuota: number;
+  /** The prices GET /photos/{photoId} computes a photo's cost receipt with. */
+  readonly costModel: CostModel;
+  /** The stage's default throttle and each route's. */
+  readonly throttling: PipelineConfig['api'];
   readonly photoRepo: s3.IBucket;
   readonly imageMetadata: dynamodb.ITableV2;
   /** ImageProc: the API reads its executions for a photo's status and timeline, and redrives failed ones. */
@@ -55,11 +75,11 @@ export class PhotoApi extends Construct {
 
   constructor(scope: Construct, id: string, props: PhotoApiProps) {
     super(scope, id);
-    const { config, photoRepo, imageMetadata, stateMachine } = props;
+    const { photoRepo, imageMetadata, stateMachine, functions } = props;
     checkOrigins(props.allowedOrigins);
     checkRedirectUrls('callbackUrls', props.callbackUrls);
     checkRedirectUrls('logoutUrls', props.logoutUrls);
-    const destroy = config.dataRemovalPolicy === 'destroy';
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.userPool = new cognito.UserPool(this, 'UserPool', {
       selfSignUpEnabled: true,
@@ -80,8 +100,8 @@ export class PhotoApi extends Construct {
       // Essentials: managed login and its branding; the default for new pools, stated so it cannot drift.
       featurePlan: cognito.FeaturePlan.ESSENTIALS,
       // Accounts are user data, kept like the photos unless the config says this stack is throwaway.
-      removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-      deletionProtection: !destroy,
+      removalPolicy,
+      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
     });
     Validations.of(this.userPool).acknowledge(
       {
@@ -116,7 +136,7 @@ export class PhotoApi extends Construct {
     });
 
     this.userPoolDomain = this.userPool.addDomain('Domain', {
-      cognitoDomain: { domainPrefix: cognitoDomainPrefix(config, Aws.ACCOUNT_ID) },
+      cognitoDomain: { domainPrefix: props.cognitoDomainPrefix },
       managedLoginVersion: cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
     });
     // Managed login shows a client's pages only once the client has a branding style; Cognito's own.
@@ -126,15 +146,15 @@ export class PhotoApi extends Construct {
       useCognitoProvidedValues: true,
     }).node.addDependency(this.userPoolDomain);
 
-    const common = { logRetentionDays: config.logRetentionDays };
+    const common = { logRetentionDays: props.logRetentionDays };
     this.createUpload = new PipelineFunction(this, 'CreateUploadFunction', {
       ...common,
       handlerFolder: 'create-upload',
       description: 'Photo API, POST /photos: a presigned POST for one upload under Incoming/<user>/',
-      settings: config.functions.createUpload,
+      settings: functions.createUpload,
       environment: {
-        MAX_UPLOAD_BYTES: String(config.maxUploadBytes),
-        DAILY_UPLOAD_QUOTA: String(config.uploads.dailyQuotaPerUser),
+        MAX_UPLOAD_BYTES: String(props.maxUploadBytes),
+        DAILY_UPLOAD_QUOTA: String(props.dailyUploadQuota),
       },
     })
       // A presigned POST carries the function's own credentials: it needs the right it hands out.
@@ -146,7 +166,7 @@ export class PhotoApi extends Construct {
       ...common,
       handlerFolder: 'list-photos',
       description: "Photo API, GET /photos: the caller's photos, newest first, with thumbnail URLs",
-      settings: config.functions.listPhotos,
+      settings: functions.listPhotos,
     })
       .bindTable(imageMetadata, ['dynamodb:Query'], [TABLE_KEYS.byUploadedAtIndex])
       .bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:GetObject'], [THUMBNAIL_PREFIX]);
@@ -155,9 +175,9 @@ export class PhotoApi extends Construct {
       ...common,
       handlerFolder: 'get-photo',
       description: 'Photo API, GET /photos/{photoId}: one photo, its URLs and its path through ImageProc',
-      settings: config.functions.getPhoto,
+      settings: functions.getPhoto,
       // Prices and memory sizes for the photo's cost receipt.
-      environment: { COST_MODEL: JSON.stringify(costModelFor(config)) },
+      environment: { COST_MODEL: JSON.stringify(props.costModel) },
     })
       .bindTable(imageMetadata, ['dynamodb:GetItem'])
       .bindObjects(
@@ -172,7 +192,7 @@ export class PhotoApi extends Construct {
       ...common,
       handlerFolder: 'delete-photo',
       description: 'Photo API, DELETE /photos/{photoId}: the original, the thumbnail and the record',
-      settings: config.functions.deletePhoto,
+      settings: functions.deletePhoto,
     })
       // PutItem: the record is replaced by a tombstone (see lambda/delete-photo); DeleteItem: only
       // the photo's content index item (for duplicates), conditional on it naming the photo.
@@ -188,7 +208,7 @@ export class PhotoApi extends Construct {
       ...common,
       handlerFolder: 'retry-photo',
       description: 'Photo API, POST /photos/{photoId}/retry: a FAILED photo redriven or run again',
-      settings: config.functions.retryPhoto,
+      settings: functions.retryPhoto,
     })
       // Reads the record, then claims it with a conditional update (FAILED -> PROCESSING).
       .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:UpdateItem'])
@@ -222,13 +242,13 @@ export class PhotoApi extends Construct {
     });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: config.logRetentionDays as logs.RetentionDays,
+      retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: config.api.throttle,
+      throttle: props.throttling.throttle,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogs),
         format: AccessLogFormat.custom(
@@ -269,7 +289,7 @@ export class PhotoApi extends Construct {
         integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.live),
         authorizer: this.authorizer,
       });
-      const { burstLimit, rateLimit } = config.api.routeThrottles[name];
+      const { burstLimit, rateLimit } = props.throttling.routeThrottles[name];
       routeSettings[API_ROUTES[name]] = { ThrottlingBurstLimit: burstLimit, ThrottlingRateLimit: rateLimit };
       // API Gateway refuses route settings for a route key that does not exist yet.
       for (const route of added) stage.node.addDependency(route);

@@ -13,12 +13,7 @@ import { PhotoStorage } from './photo-storage';
 import type { PipelineFunction } from './pipeline-function';
 import { SafeDeployment } from './safe-deployment';
 import { WebHosting } from './web-hosting';
-
-/**
- * The output naming the ImageProc state machine: what the local cloud reads to find, among the
- * template's state machines, the one whose graph the web app draws.
- */
-export const IMAGE_PROC_ARN_OUTPUT = 'ImageProcStateMachineArn';
+import { IMAGE_PROC_ARN_OUTPUT } from './workflow-graph';
 
 export interface ImageRecognitionStackProps extends StackProps {
   readonly config: PipelineConfig;

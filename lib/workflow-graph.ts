@@ -13,6 +13,13 @@ import {
   type WorkflowGraph,
 } from '../lambda/shared/workflow';
 
+/**
+ * The stack output naming the ImageProc state machine: how the local cloud finds, among the template's
+ * state machines, the one whose graph the web app draws (lib/image-recognition-stack.ts writes it).
+ * Here rather than in the stack's module so that readers of a template need not load the CDK app.
+ */
+export const IMAGE_PROC_ARN_OUTPUT = 'ImageProcStateMachineArn';
+
 /** The fields of an ASL state the graph reads; everything else (Parameters, Retry, …) is left out. */
 interface AslStateShape {
   readonly Type?: unknown;

@@ -3,8 +3,7 @@
  * on the gateway's origin, and the graph of the ImageProc definition this template runs.
  */
 import type { LocalConfig } from '../lambda/shared/web-config';
-import { IMAGE_PROC_ARN_OUTPUT } from '../lib/image-recognition-stack';
-import { definitionFromTemplate, workflowGraph } from '../lib/workflow-graph';
+import { definitionFromTemplate, IMAGE_PROC_ARN_OUTPUT, workflowGraph } from '../lib/workflow-graph';
 import type { CfnTemplate } from './template';
 
 export function localWebConfig(

@@ -7,8 +7,7 @@ import {
 } from '../../lambda/shared/workflow';
 import { buildApp, createInProcessApp } from '../../lib/app';
 import { resolveConfig } from '../../lib/config';
-import { IMAGE_PROC_ARN_OUTPUT } from '../../lib/image-recognition-stack';
-import { definitionFromTemplate, workflowGraph } from '../../lib/workflow-graph';
+import { definitionFromTemplate, IMAGE_PROC_ARN_OUTPUT, workflowGraph } from '../../lib/workflow-graph';
 import type { CfnTemplate } from '../../local/template';
 import { localWebConfig } from '../../local/web-config';
 import { imageProcDefinition, synthTemplate } from './synth';

@@ -18,8 +18,7 @@ import type {
 import { TERMINAL_STATUSES } from '../../lambda/shared/photo-view';
 import { STATES } from '../../lambda/shared/workflow';
 import { resolveConfig } from '../../lib/config';
-import { IMAGE_PROC_ARN_OUTPUT } from '../../lib/image-recognition-stack';
-import { definitionFromTemplate, workflowGraph } from '../../lib/workflow-graph';
+import { definitionFromTemplate, IMAGE_PROC_ARN_OUTPUT, workflowGraph } from '../../lib/workflow-graph';
 import { LOCAL_OWNER } from '../../local/ports';
 import { sleep, startTestCloud, type TestCloud } from './e2e-helpers';
 import { fixturePath } from './fixtures';

@@ -1,13 +1,12 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { SmokeTestName } from '../lambda/pre-traffic-hook/smoke-test';
 import { OperationsAlarms } from './alarms';
-import { cognitoDomainPrefix, executionTimeoutSeconds, type PipelineConfig } from './config';
-import { costModelFor } from './cost-model';
+import { executionTimeoutSeconds, type PipelineConfig } from './config';
 import { ImageProcessing } from './image-processing';
 import { OperationsDashboard } from './operations-dashboard';
-import { PhotoApi } from './photo-api';
+import { PhotoApi, photoApiSettings } from './photo-api';
 import { PhotoReconciler } from './photo-reconciler';
 import { PhotoStorage } from './photo-storage';
 import type { PipelineFunction } from './pipeline-function';
@@ -57,14 +56,8 @@ export class ImageRecognitionStack extends Stack {
       logRetentionDays: config.logRetentionDays,
     });
     this.api = new PhotoApi(this, 'Api', {
+      ...photoApiSettings(config),
       removalPolicy: dataRemovalPolicy,
-      cognitoDomainPrefix: cognitoDomainPrefix(config, Aws.ACCOUNT_ID),
-      functions: config.functions,
-      logRetentionDays: config.logRetentionDays,
-      maxUploadBytes: config.maxUploadBytes,
-      dailyUploadQuota: config.uploads.dailyQuotaPerUser,
-      costModel: costModelFor(config),
-      throttling: config.api,
       photoRepo: this.storage.photoRepo,
       imageMetadata: this.storage.imageMetadata,
       stateMachine: this.processing.stateMachine,

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -12,7 +12,8 @@ import { Construct } from 'constructs';
 import { API_ROUTES } from '../lambda/shared/api';
 import type { CostModel } from '../lambda/shared/cost';
 import { INCOMING_PREFIX, RENDITION_PREFIX, TABLE_KEYS, THUMBNAIL_PREFIX } from '../lambda/shared/model';
-import type { PipelineConfig } from './config';
+import { cognitoDomainPrefix, type PipelineConfig } from './config';
+import { costModelFor } from './cost-model';
 import { PipelineFunction, type StartExecutionTarget } from './pipeline-function';
 
 /** Memory and timeout of each route's function. */
@@ -49,6 +50,31 @@ export interface PhotoApiProps {
   readonly callbackUrls: string[];
   /** Where Cognito may send the user after signing out. */
   readonly logoutUrls: string[];
+}
+
+/** The settings of PhotoApiProps the app's config decides (the stack adds the removal policy). */
+export type PhotoApiSettings = Pick<
+  PhotoApiProps,
+  | 'cognitoDomainPrefix'
+  | 'functions'
+  | 'logRetentionDays'
+  | 'maxUploadBytes'
+  | 'dailyUploadQuota'
+  | 'costModel'
+  | 'throttling'
+>;
+
+/** How the app's config maps onto PhotoApi's settings; the domain prefix names the deploying account. */
+export function photoApiSettings(config: PipelineConfig): PhotoApiSettings {
+  return {
+    cognitoDomainPrefix: cognitoDomainPrefix(config, Aws.ACCOUNT_ID),
+    functions: config.functions,
+    logRetentionDays: config.logRetentionDays,
+    maxUploadBytes: config.maxUploadBytes,
+    dailyUploadQuota: config.uploads.dailyQuotaPerUser,
+    costModel: costModelFor(config),
+    throttling: config.api,
+  };
 }
 
 /**

@@ -1,12 +1,11 @@
-import { App, Aws, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { cognitoDomainPrefix, resolveConfig } from '../../lib/config';
-import { costModelFor } from '../../lib/cost-model';
-import { PhotoApi, type PhotoApiProps } from '../../lib/photo-api';
+import { PhotoApi, type PhotoApiProps, photoApiSettings } from '../../lib/photo-api';
 import { logicalId, synthTemplate } from './synth';
 
 /** The deployed web app's origin (its CloudFront domain), as the template spells it. */
@@ -417,13 +416,7 @@ describe('PhotoApi props', () => {
       definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')),
     });
     new PhotoApi(stack, 'Api', {
-      cognitoDomainPrefix: cognitoDomainPrefix(config, Aws.ACCOUNT_ID),
-      functions: config.functions,
-      logRetentionDays: config.logRetentionDays,
-      maxUploadBytes: config.maxUploadBytes,
-      dailyUploadQuota: config.uploads.dailyQuotaPerUser,
-      costModel: costModelFor(config),
-      throttling: config.api,
+      ...photoApiSettings(config),
       photoRepo: new s3.Bucket(stack, 'Bucket'),
       imageMetadata: new dynamodb.Table(stack, 'Table', {
         partitionKey: { name: 'owner', type: dynamodb.AttributeType.STRING },

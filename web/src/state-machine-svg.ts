@@ -11,8 +11,14 @@
  * styles.css (light and dark).
  */
 
-import type { GraphEdge, GraphState, StateType, WorkflowGraph } from '../../lambda/shared/workflow';
-import { STATES, type StateName } from '../../lambda/shared/workflow';
+import {
+  type GraphEdge,
+  type GraphState,
+  STATES,
+  type StateName,
+  type StateType,
+  type WorkflowGraph,
+} from '../../lambda/shared/workflow';
 import { svg } from './dom';
 import { formatDuration } from './format';
 import type { MachineStatus, NodeStatus } from './machine-status';

@@ -55,7 +55,8 @@ export function errorRate(
 }
 
 export interface OperationsAlarmsProps {
-  readonly config: PipelineConfig;
+  /** Thresholds and who is told (the config's `alarms`). */
+  readonly settings: PipelineConfig['alarms'];
   readonly stateMachine: sfn.IStateMachine;
   /** Every function behind a live alias: each gets an errors and a throttles alarm. */
   readonly functions: readonly PipelineFunction[];
@@ -91,9 +92,9 @@ export class OperationsAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationsAlarmsProps) {
     super(scope, id);
-    const { config, stateMachine } = props;
+    const { settings, stateMachine } = props;
 
-    if (config.alarms.email !== undefined) {
+    if (settings.email !== undefined) {
       // CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key: a key of our own
       // whose policy lets CloudWatch use it.
       const key = new kms.Key(this, 'AlarmTopicKey', {
@@ -113,7 +114,7 @@ export class OperationsAlarms extends Construct {
         masterKey: key,
         enforceSSL: true,
       });
-      this.topic.addSubscription(new subscriptions.EmailSubscription(config.alarms.email));
+      this.topic.addSubscription(new subscriptions.EmailSubscription(settings.email));
     }
 
     // Rejections end the execution FAILED too (NotSupportedImageType): subtract the photos
@@ -129,8 +130,8 @@ export class OperationsAlarms extends Construct {
     });
     this.failedExecutions = this.alarm('ExecutionsFailedAlarm', {
       metric: failedMinusRejected,
-      threshold: config.alarms.failedExecutionsPerMinute,
-      alarmDescription: `ImageProc: at least ${config.alarms.failedExecutionsPerMinute} executions in a minute ended FAILED for another reason than an unsupported type. Their photos are FAILED with the reason; look at the executions' errors. Rolls back a deployment in progress.`,
+      threshold: settings.failedExecutionsPerMinute,
+      alarmDescription: `ImageProc: at least ${settings.failedExecutionsPerMinute} executions in a minute ended FAILED for another reason than an unsupported type. Their photos are FAILED with the reason; look at the executions' errors. Rolls back a deployment in progress.`,
     });
     this.timedOutExecutions = this.alarm('ExecutionsTimedOutAlarm', {
       metric: stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
@@ -151,8 +152,8 @@ export class OperationsAlarms extends Construct {
         fn,
         this.alarm(`${name}ErrorsAlarm`, {
           metric: errorRate(fn.live.metricErrors(), fn.live.metricInvocations(), 'Error rate (%)'),
-          threshold: config.alarms.functionErrorRatePercent,
-          alarmDescription: `${fn.handlerFolder}: at least ${config.alarms.functionErrorRatePercent}% of the live alias's invocations failed in a minute. Rolls back its deployment in progress.`,
+          threshold: settings.functionErrorRatePercent,
+          alarmDescription: `${fn.handlerFolder}: at least ${settings.functionErrorRatePercent}% of the live alias's invocations failed in a minute. Rolls back its deployment in progress.`,
         }),
       );
       this.functionThrottles.set(
@@ -192,8 +193,8 @@ export class OperationsAlarms extends Construct {
           period: Duration.minutes(5),
           statistic: cloudwatch.Stats.p(99),
         }),
-        threshold: config.alarms.apiLatencyP99Ms,
-        alarmDescription: `Photo API: p99 latency over ${config.alarms.apiLatencyP99Ms} ms for five minutes.`,
+        threshold: settings.apiLatencyP99Ms,
+        alarmDescription: `Photo API: p99 latency over ${settings.apiLatencyP99Ms} ms for five minutes.`,
       });
     }
 

@@ -1,4 +1,5 @@
 import { type CostModel, type ExecutionUsage, priceUsage } from '../lambda/shared/cost';
+import { OUTCOME_PATHS, STATES } from '../lambda/shared/workflow';
 import type { FunctionName, PipelineConfig } from './config';
 
 /**
@@ -7,14 +8,14 @@ import type { FunctionName, PipelineConfig } from './config';
  * Task of the definition is here, so a renamed state cannot silently drop out of the receipt.
  */
 export const TASK_FUNCTIONS: Readonly<Record<string, FunctionName>> = {
-  ExtractImageMetadata: 'extractMetadata',
-  StoreImageMetadata: 'recordPhoto',
-  DetectLabels: 'detectLabels',
-  GenerateThumbnail: 'generateThumbnail',
-  GenerateRendition: 'generateRendition',
-  RecordReady: 'recordPhoto',
-  RecordRejection: 'recordPhoto',
-  RecordFailure: 'recordPhoto',
+  [STATES.extractImageMetadata]: 'extractMetadata',
+  [STATES.storeImageMetadata]: 'recordPhoto',
+  [STATES.detectLabels]: 'detectLabels',
+  [STATES.generateThumbnail]: 'generateThumbnail',
+  [STATES.generateRendition]: 'generateRendition',
+  [STATES.recordReady]: 'recordPhoto',
+  [STATES.recordRejection]: 'recordPhoto',
+  [STATES.recordFailure]: 'recordPhoto',
 };
 
 /** The cost model GetPhoto prices executions with (its COST_MODEL variable). */
@@ -40,17 +41,7 @@ export const REPROCESS_TASK_FUNCTIONS: Readonly<Record<string, FunctionName>> = 
  * each name is a state of its definition, so a renamed state cannot silently drop out of the estimate.
  */
 export const ESTIMATE_PATHS = {
-  imageProc: [
-    'ExtractImageMetadata',
-    'ImageTypeCheck',
-    'StoreImageMetadata',
-    'GenerateRendition',
-    'ProcessImage',
-    'DetectLabels',
-    'GenerateThumbnail',
-    'RecordReady',
-    'PhotoReady',
-  ],
+  imageProc: OUTCOME_PATHS.READY,
   redo: ['PreparePhoto', 'ShouldReprocess', 'RunImageProc', 'PhotoReprocessed'],
   skip: ['PreparePhoto', 'ShouldReprocess', 'PhotoSkipped'],
 } as const;

@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -16,11 +15,18 @@ import {
   SMOKE_TEST_PREFIX,
   THUMBNAIL_PREFIX,
 } from '../lambda/shared/model';
+import {
+  type PROCESS_IMAGE_BRANCHES,
+  RESULT_PATHS,
+  STATES,
+  type WorkflowGraph,
+} from '../lambda/shared/workflow';
 import { executionTimeoutSeconds, type PipelineConfig } from './config';
 import { acknowledgeCdkHelper } from './nag';
 import { PipelineFunction } from './pipeline-function';
 import { pipelineVersion } from './pipeline-version';
 import { StateMachineLiveAlias } from './state-machine-alias';
+import { definitionFromTemplate, workflowGraph } from './workflow-graph';
 
 /**
  * Errors that say the Lambda service (not our code) failed to run the function. Retried: they are
@@ -63,7 +69,7 @@ export const TRANSIENT_BACKOFF = {
 export interface ImageProcessingProps {
   readonly config: PipelineConfig;
   readonly photoRepo: s3.IBucket;
-  readonly imageMetadata: dynamodb.Table;
+  readonly imageMetadata: dynamodb.ITableV2;
 }
 
 /**
@@ -128,10 +134,8 @@ export class ImageProcessing extends Construct {
     })
       .bindReadObjects(photoRepo, INCOMING_PREFIX)
       .bindReadObjects(photoRepo, RENDITION_PREFIX)
-      .bindReadObjects(photoRepo, SMOKE_TEST_PREFIX);
-    this.detectLabels.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['rekognition:DetectLabels'], resources: ['*'] }),
-    );
+      .bindReadObjects(photoRepo, SMOKE_TEST_PREFIX)
+      .bindDetectLabels();
 
     this.generateThumbnail = new PipelineFunction(this, 'GenerateThumbnailFunction', {
       ...common,
@@ -220,6 +224,15 @@ export class ImageProcessing extends Construct {
     if (notificationsHandler) acknowledgeCdkHelper(notificationsHandler);
   }
 
+  /**
+   * The state machine's graph (states and edges), read from its DefinitionString as synthesized, for
+   * the web app's picture. Call it once the definition is complete (it is, after the constructor).
+   */
+  public workflowGraph(): WorkflowGraph {
+    const cfn = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
+    return workflowGraph(definitionFromTemplate(Stack.of(this).resolve(cfn.definitionString)));
+  }
+
   private buildStateMachine(config: PipelineConfig): sfn.StateMachine {
     const photo = {
       bucket: sfn.JsonPath.stringAt('$.bucket'),
@@ -258,22 +271,22 @@ export class ImageProcessing extends Construct {
       return task;
     };
 
-    const processingFailed = new sfn.Fail(this, 'ImageProcessingFailed', {
-      errorPath: sfn.JsonPath.stringAt('$.error.Error'),
-      causePath: sfn.JsonPath.stringAt('$.error.Cause'),
+    const processingFailed = new sfn.Fail(this, STATES.imageProcessingFailed, {
+      errorPath: sfn.JsonPath.stringAt(`${RESULT_PATHS.error}.Error`),
+      causePath: sfn.JsonPath.stringAt(`${RESULT_PATHS.error}.Cause`),
     });
-    const recordFailure = recordTask('RecordFailure', {
+    const recordFailure = recordTask(STATES.recordFailure, {
       action: 'failed',
-      error: sfn.JsonPath.objectAt('$.error'),
+      error: sfn.JsonPath.objectAt(RESULT_PATHS.error),
     }).next(processingFailed);
     const catchAll = (task: tasks.LambdaInvoke | sfn.Parallel) =>
-      task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+      task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: RESULT_PATHS.error });
 
     const extract = invoke(
-      'ExtractImageMetadata',
+      STATES.extractImageMetadata,
       this.extractMetadata,
       { bucket: photo.bucket, key: photo.key },
-      '$.metadata',
+      RESULT_PATHS.metadata,
     );
     retryLambdaService(extract);
     catchAll(extract);
@@ -282,32 +295,32 @@ export class ImageProcessing extends Construct {
     // copies that photo's labels instead of calling Rekognition. Deciding inside DetectLabels rather
     // than in a Choice state costs no extra state transition (billed per transition on STANDARD).
     const store = recordTask(
-      'StoreImageMetadata',
-      { action: 'metadata', metadata: sfn.JsonPath.objectAt('$.metadata') },
-      '$.stored',
+      STATES.storeImageMetadata,
+      { action: 'metadata', metadata: sfn.JsonPath.objectAt(RESULT_PATHS.metadata) },
+      RESULT_PATHS.stored,
     );
     catchAll(store);
 
     // Before the Parallel, so that both branches use what it makes: DetectLabels sends a photo out of
     // Rekognition's reach as its rendition, GenerateThumbnail thumbnails from it; a HEIC is decoded once.
     const generateRendition = invoke(
-      'GenerateRendition',
+      STATES.generateRendition,
       this.generateRendition,
-      { ...photo, metadata: sfn.JsonPath.objectAt('$.metadata') },
-      '$.display',
+      { ...photo, metadata: sfn.JsonPath.objectAt(RESULT_PATHS.metadata) },
+      RESULT_PATHS.display,
     );
     retryLambdaService(generateRendition);
     catchAll(generateRendition);
-    const rendition = sfn.JsonPath.objectAt('$.display.rendition');
+    const rendition = sfn.JsonPath.objectAt(`${RESULT_PATHS.display}.rendition`);
 
     const detectLabels = invoke(
-      'DetectLabels',
+      STATES.detectLabels,
       this.detectLabels,
       {
         ...photo,
-        metadata: sfn.JsonPath.objectAt('$.metadata'),
+        metadata: sfn.JsonPath.objectAt(RESULT_PATHS.metadata),
         rendition,
-        duplicate: sfn.JsonPath.objectAt('$.stored.duplicate'),
+        duplicate: sfn.JsonPath.objectAt(`${RESULT_PATHS.stored}.duplicate`),
       },
       'replace',
     );
@@ -321,7 +334,7 @@ export class ImageProcessing extends Construct {
       jitterStrategy: sfn.JitterType.FULL,
     });
     const generateThumbnail = invoke(
-      'GenerateThumbnail',
+      STATES.generateThumbnail,
       this.generateThumbnail,
       { ...photo, rendition },
       'replace',
@@ -329,47 +342,58 @@ export class ImageProcessing extends Construct {
     retryLambdaService(generateThumbnail);
 
     // A failure in either branch fails the Parallel, whose Catch records it: no photo is left PROCESSING.
-    const parallel = new sfn.Parallel(this, 'ProcessImage', { resultPath: '$.results' })
-      .branch(detectLabels)
-      .branch(generateThumbnail);
+    // Its output is a list in branch order; the ResultSelector names each branch's result
+    // (ProcessImageResult), and is built from the same list as the branches, so the two cannot drift.
+    const branchTasks: Record<keyof typeof PROCESS_IMAGE_BRANCHES, tasks.LambdaInvoke> = {
+      labels: detectLabels,
+      thumbnail: generateThumbnail,
+    };
+    const branches = Object.entries(branchTasks);
+    const parallel = new sfn.Parallel(this, STATES.processImage, {
+      resultPath: RESULT_PATHS.results,
+      resultSelector: Object.fromEntries(
+        branches.map(([resultName], index) => [resultName, sfn.JsonPath.objectAt(`$[${index}]`)]),
+      ),
+    });
+    for (const [, task] of branches) parallel.branch(task);
     catchAll(parallel);
 
-    const recordReady = recordTask('RecordReady', {
+    const recordReady = recordTask(STATES.recordReady, {
       action: 'ready',
-      results: sfn.JsonPath.objectAt('$.results'),
+      results: sfn.JsonPath.objectAt(RESULT_PATHS.results),
       rendition,
     });
     catchAll(recordReady);
 
-    const rejected = recordTask('RecordRejection', {
+    const rejected = recordTask(STATES.recordRejection, {
       action: 'rejected',
-      metadata: sfn.JsonPath.objectAt('$.metadata'),
+      metadata: sfn.JsonPath.objectAt(RESULT_PATHS.metadata),
       supportedFormats: config.supportedFormats,
     });
     catchAll(rejected);
     rejected.next(
-      new sfn.Fail(this, 'NotSupportedImageType', {
-        error: 'NotSupportedImageType',
+      new sfn.Fail(this, STATES.notSupportedImageType, {
+        error: STATES.notSupportedImageType,
         cause: `Only ${config.supportedFormats.map((f) => f.toUpperCase()).join(', ')} images are processed; the photo's record says which type was found.`,
       }),
     );
 
     const formatIs = config.supportedFormats.map((format) =>
-      sfn.Condition.stringEquals('$.metadata.format', format),
+      sfn.Condition.stringEquals(`${RESULT_PATHS.metadata}.format`, format),
     );
     // format is null for bytes that are not an image at all; isString keeps that off the equality tests.
     const isSupported = sfn.Condition.and(
-      sfn.Condition.isString('$.metadata.format'),
+      sfn.Condition.isString(`${RESULT_PATHS.metadata}.format`),
       formatIs.length === 1 ? formatIs[0] : sfn.Condition.or(...formatIs),
     );
-    const typeCheck = new sfn.Choice(this, 'ImageTypeCheck')
+    const typeCheck = new sfn.Choice(this, STATES.imageTypeCheck)
       .when(
         isSupported,
         store
           .next(generateRendition)
           .next(parallel)
           .next(recordReady)
-          .next(new sfn.Succeed(this, 'PhotoReady')),
+          .next(new sfn.Succeed(this, STATES.photoReady)),
       )
       .otherwise(rejected);
 

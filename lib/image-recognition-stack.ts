@@ -1,12 +1,12 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { SmokeTestName } from '../lambda/pre-traffic-hook/smoke-test';
 import { OperationsAlarms } from './alarms';
-import type { PipelineConfig } from './config';
+import { executionTimeoutSeconds, type PipelineConfig } from './config';
 import { ImageProcessing } from './image-processing';
 import { OperationsDashboard } from './operations-dashboard';
-import { PhotoApi } from './photo-api';
+import { PhotoApi, photoApiSettings } from './photo-api';
 import { PhotoReconciler } from './photo-reconciler';
 import { PhotoStorage } from './photo-storage';
 import type { PipelineFunction } from './pipeline-function';
@@ -14,6 +14,7 @@ import { pipelineVersion } from './pipeline-version';
 import { PhotoReprocessing } from './reprocess';
 import { SafeDeployment } from './safe-deployment';
 import { WebHosting } from './web-hosting';
+import { IMAGE_PROC_ARN_OUTPUT } from './workflow-graph';
 
 export interface ImageRecognitionStackProps extends StackProps {
   readonly config: PipelineConfig;
@@ -36,7 +37,10 @@ export class ImageRecognitionStack extends Stack {
   constructor(scope: Construct, id: string, props: ImageRecognitionStackProps) {
     super(scope, id, props);
     const { config } = props;
-    this.storage = new PhotoStorage(this, 'Storage', { config });
+    // Photos, their records and the accounts: kept when the stack is deleted unless the config says it is throwaway.
+    const dataRemovalPolicy =
+      config.dataRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    this.storage = new PhotoStorage(this, 'Storage', { removalPolicy: dataRemovalPolicy });
     this.processing = new ImageProcessing(this, 'Processing', {
       config,
       photoRepo: this.storage.photoRepo,
@@ -44,7 +48,9 @@ export class ImageRecognitionStack extends Stack {
     });
     if (config.workflowType === 'STANDARD') {
       this.reconciler = new PhotoReconciler(this, 'Reconciler', {
-        config,
+        executionTimeout: Duration.seconds(executionTimeoutSeconds(config)),
+        settings: config.functions.reconcilePhoto,
+        logRetentionDays: config.logRetentionDays,
         stateMachine: this.processing.stateMachine,
         imageMetadata: this.storage.imageMetadata,
       });
@@ -60,7 +66,8 @@ export class ImageRecognitionStack extends Stack {
       logRetentionDays: config.logRetentionDays,
     });
     this.api = new PhotoApi(this, 'Api', {
-      config,
+      ...photoApiSettings(config),
+      removalPolicy: dataRemovalPolicy,
       photoRepo: this.storage.photoRepo,
       imageMetadata: this.storage.imageMetadata,
       stateMachine: this.processing.stateMachine,
@@ -91,6 +98,7 @@ export class ImageRecognitionStack extends Stack {
       userPoolId: this.api.userPool.userPoolId,
       clientId: this.api.userPoolClient.userPoolClientId,
       cognitoDomain: this.api.userPoolDomain.baseUrl(),
+      workflow: this.processing.workflowGraph(),
     });
 
     ({
@@ -101,7 +109,7 @@ export class ImageRecognitionStack extends Stack {
 
     new CfnOutput(this, 'PhotoRepoBucketName', { value: this.storage.photoRepo.bucketName });
     new CfnOutput(this, 'ImageMetadataTableName', { value: this.storage.imageMetadata.tableName });
-    new CfnOutput(this, 'ImageProcStateMachineArn', { value: this.processing.stateMachine.stateMachineArn });
+    new CfnOutput(this, IMAGE_PROC_ARN_OUTPUT, { value: this.processing.stateMachine.stateMachineArn });
     // What uploads start: executions go through it, so its deployment preference applies to them.
     new CfnOutput(this, 'ImageProcLiveAliasArn', { value: this.processing.stateMachineAlias.aliasArn });
     // What `npm run redrive -- --aws` reads: the dead-lettered upload events and the function to replay them.
@@ -149,7 +157,7 @@ export class ImageRecognitionStack extends Stack {
     };
 
     const alarms = new OperationsAlarms(this, 'Alarms', {
-      config,
+      settings: config.alarms,
       stateMachine: processing.stateMachine,
       functions: [processing.startExecution, ...steps, ...apiFunctions, ...reconcilePhoto, reprocessPhoto],
       deadLetterQueues,
@@ -165,7 +173,9 @@ export class ImageRecognitionStack extends Stack {
       smokeTest,
     });
     const deployment = new SafeDeployment(this, 'Deployment', {
-      config,
+      preference: config.deployment.functions,
+      errorRatePercent: config.alarms.functionErrorRatePercent,
+      logRetentionDays: config.logRetentionDays,
       photoRepo: this.storage.photoRepo,
       alarmTopic: alarms.topic,
       functions: [

@@ -10,15 +10,36 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { API_ROUTES } from '../lambda/shared/api';
+import type { CostModel } from '../lambda/shared/cost';
 import { INCOMING_PREFIX, RENDITION_PREFIX, TABLE_KEYS, THUMBNAIL_PREFIX } from '../lambda/shared/model';
 import { cognitoDomainPrefix, type PipelineConfig } from './config';
 import { costModelFor } from './cost-model';
 import { PipelineFunction, type StartExecutionTarget } from './pipeline-function';
 
+/** Memory and timeout of each route's function. */
+export type PhotoApiFunctionSettings = Pick<
+  PipelineConfig['functions'],
+  'createUpload' | 'listPhotos' | 'getPhoto' | 'deletePhoto' | 'retryPhoto'
+>;
+
 export interface PhotoApiProps {
-  readonly config: PipelineConfig;
+  /** What happens to the user pool (the accounts) when the stack is deleted. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+  /** The prefix of the Cognito managed login domain, https://<prefix>.auth.<region>.amazoncognito.com */
+  readonly cognitoDomainPrefix: string;
+  readonly functions: PhotoApiFunctionSettings;
+  /** Days the functions' and the access logs are kept. */
+  readonly logRetentionDays: number;
+  /** The largest upload POST /photos hands out a presigned POST for, in bytes. */
+  readonly maxUploadBytes: number;
+  /** Uploads per user and UTC day that POST /photos accepts. */
+  readonly dailyUploadQuota: number;
+  /** The prices GET /photos/{photoId} computes a photo's cost receipt with. */
+  readonly costModel: CostModel;
+  /** The stage's default throttle and each route's. */
+  readonly throttling: PipelineConfig['api'];
   readonly photoRepo: s3.IBucket;
-  readonly imageMetadata: dynamodb.Table;
+  readonly imageMetadata: dynamodb.ITableV2;
   /** ImageProc: the API reads its executions for a photo's status and timeline, and redrives failed ones. */
   readonly stateMachine: sfn.IStateMachine;
   /** Where a retry starts a new execution: ImageProc's live alias, as start-execution does. */
@@ -29,6 +50,31 @@ export interface PhotoApiProps {
   readonly callbackUrls: string[];
   /** Where Cognito may send the user after signing out. */
   readonly logoutUrls: string[];
+}
+
+/** The settings of PhotoApiProps the app's config decides (the stack adds the removal policy). */
+export type PhotoApiSettings = Pick<
+  PhotoApiProps,
+  | 'cognitoDomainPrefix'
+  | 'functions'
+  | 'logRetentionDays'
+  | 'maxUploadBytes'
+  | 'dailyUploadQuota'
+  | 'costModel'
+  | 'throttling'
+>;
+
+/** How the app's config maps onto PhotoApi's settings; the domain prefix names the deploying account. */
+export function photoApiSettings(config: PipelineConfig): PhotoApiSettings {
+  return {
+    cognitoDomainPrefix: cognitoDomainPrefix(config, Aws.ACCOUNT_ID),
+    functions: config.functions,
+    logRetentionDays: config.logRetentionDays,
+    maxUploadBytes: config.maxUploadBytes,
+    dailyUploadQuota: config.uploads.dailyQuotaPerUser,
+    costModel: costModelFor(config),
+    throttling: config.api,
+  };
 }
 
 /**
@@ -55,11 +101,11 @@ export class PhotoApi extends Construct {
 
   constructor(scope: Construct, id: string, props: PhotoApiProps) {
     super(scope, id);
-    const { config, photoRepo, imageMetadata, stateMachine } = props;
+    const { photoRepo, imageMetadata, stateMachine, functions } = props;
     checkOrigins(props.allowedOrigins);
     checkRedirectUrls('callbackUrls', props.callbackUrls);
     checkRedirectUrls('logoutUrls', props.logoutUrls);
-    const destroy = config.dataRemovalPolicy === 'destroy';
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.userPool = new cognito.UserPool(this, 'UserPool', {
       selfSignUpEnabled: true,
@@ -80,8 +126,8 @@ export class PhotoApi extends Construct {
       // Essentials: managed login and its branding; the default for new pools, stated so it cannot drift.
       featurePlan: cognito.FeaturePlan.ESSENTIALS,
       // Accounts are user data, kept like the photos unless the config says this stack is throwaway.
-      removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-      deletionProtection: !destroy,
+      removalPolicy,
+      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
     });
     Validations.of(this.userPool).acknowledge(
       {
@@ -116,7 +162,7 @@ export class PhotoApi extends Construct {
     });
 
     this.userPoolDomain = this.userPool.addDomain('Domain', {
-      cognitoDomain: { domainPrefix: cognitoDomainPrefix(config, Aws.ACCOUNT_ID) },
+      cognitoDomain: { domainPrefix: props.cognitoDomainPrefix },
       managedLoginVersion: cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
     });
     // Managed login shows a client's pages only once the client has a branding style; Cognito's own.
@@ -126,15 +172,15 @@ export class PhotoApi extends Construct {
       useCognitoProvidedValues: true,
     }).node.addDependency(this.userPoolDomain);
 
-    const common = { logRetentionDays: config.logRetentionDays };
+    const common = { logRetentionDays: props.logRetentionDays };
     this.createUpload = new PipelineFunction(this, 'CreateUploadFunction', {
       ...common,
       handlerFolder: 'create-upload',
       description: 'Photo API, POST /photos: a presigned POST for one upload under Incoming/<user>/',
-      settings: config.functions.createUpload,
+      settings: functions.createUpload,
       environment: {
-        MAX_UPLOAD_BYTES: String(config.maxUploadBytes),
-        DAILY_UPLOAD_QUOTA: String(config.uploads.dailyQuotaPerUser),
+        MAX_UPLOAD_BYTES: String(props.maxUploadBytes),
+        DAILY_UPLOAD_QUOTA: String(props.dailyUploadQuota),
       },
     })
       // A presigned POST carries the function's own credentials: it needs the right it hands out.
@@ -146,7 +192,7 @@ export class PhotoApi extends Construct {
       ...common,
       handlerFolder: 'list-photos',
       description: "Photo API, GET /photos: the caller's photos, newest first, with thumbnail URLs",
-      settings: config.functions.listPhotos,
+      settings: functions.listPhotos,
     })
       .bindTable(imageMetadata, ['dynamodb:Query'], [TABLE_KEYS.byUploadedAtIndex])
       .bindObjects(photoRepo, 'PHOTO_BUCKET', ['s3:GetObject'], [THUMBNAIL_PREFIX]);
@@ -155,9 +201,9 @@ export class PhotoApi extends Construct {
       ...common,
       handlerFolder: 'get-photo',
       description: 'Photo API, GET /photos/{photoId}: one photo, its URLs and its path through ImageProc',
-      settings: config.functions.getPhoto,
+      settings: functions.getPhoto,
       // Prices and memory sizes for the photo's cost receipt.
-      environment: { COST_MODEL: JSON.stringify(costModelFor(config)) },
+      environment: { COST_MODEL: JSON.stringify(props.costModel) },
     })
       .bindTable(imageMetadata, ['dynamodb:GetItem'])
       .bindObjects(
@@ -172,7 +218,7 @@ export class PhotoApi extends Construct {
       ...common,
       handlerFolder: 'delete-photo',
       description: 'Photo API, DELETE /photos/{photoId}: the original, the thumbnail and the record',
-      settings: config.functions.deletePhoto,
+      settings: functions.deletePhoto,
     })
       // PutItem: the record is replaced by a tombstone (see lambda/delete-photo); DeleteItem: only
       // the photo's content index item (for duplicates), conditional on it naming the photo.
@@ -188,14 +234,14 @@ export class PhotoApi extends Construct {
       ...common,
       handlerFolder: 'retry-photo',
       description: 'Photo API, POST /photos/{photoId}/retry: a FAILED photo redriven or run again',
-      settings: config.functions.retryPhoto,
+      settings: functions.retryPhoto,
     })
       // Reads the record, then claims it with a conditional update (FAILED -> PROCESSING).
       .bindTable(imageMetadata, ['dynamodb:GetItem', 'dynamodb:UpdateItem'])
       // DescribeExecution tells whether the failed execution is redrivable.
       .bindReadExecutions(stateMachine)
-      .bindStartExecution(props.startTarget);
-    stateMachine.grantExecution(this.retryPhoto, 'states:RedriveExecution');
+      .bindStartExecution(props.startTarget)
+      .bindRedriveExecutions(stateMachine);
 
     this.authorizer = new HttpJwtAuthorizer(
       'CognitoAuthorizer',
@@ -222,13 +268,13 @@ export class PhotoApi extends Construct {
     });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: config.logRetentionDays as logs.RetentionDays,
+      retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: config.api.throttle,
+      throttle: props.throttling.throttle,
       accessLogSettings: {
         destination: new apigw.LogGroupLogDestination(this.accessLogs),
         format: AccessLogFormat.custom(
@@ -269,7 +315,7 @@ export class PhotoApi extends Construct {
         integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.live),
         authorizer: this.authorizer,
       });
-      const { burstLimit, rateLimit } = config.api.routeThrottles[name];
+      const { burstLimit, rateLimit } = props.throttling.routeThrottles[name];
       routeSettings[API_ROUTES[name]] = { ThrottlingBurstLimit: burstLimit, ThrottlingRateLimit: rateLimit };
       // API Gateway refuses route settings for a route key that does not exist yet.
       for (const route of added) stage.node.addDependency(route);

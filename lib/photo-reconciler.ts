@@ -6,14 +6,19 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { executionTimeoutSeconds, type PipelineConfig } from './config';
+import type { FunctionSettings } from './config';
 import { PipelineFunction } from './pipeline-function';
 
 /** The execution statuses that end an execution outside the definition's own catches. */
 export const STOPPED_EXECUTION_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'];
 
 export interface PhotoReconcilerProps {
-  readonly config: PipelineConfig;
+  /** The state machine's execution timeout: the reason a TIMED_OUT photo is given names it. */
+  readonly executionTimeout: Duration;
+  /** Memory and timeout of ReconcilePhoto. */
+  readonly settings: FunctionSettings;
+  /** Days ReconcilePhoto's logs are kept. */
+  readonly logRetentionDays: number;
   /** The state machine whose stopped executions are reconciled. */
   readonly stateMachine: sfn.IStateMachine;
   readonly imageMetadata: ITableV2;
@@ -36,7 +41,7 @@ export class PhotoReconciler extends Construct {
 
   constructor(scope: Construct, id: string, props: PhotoReconcilerProps) {
     super(scope, id);
-    const { config, stateMachine, imageMetadata } = props;
+    const { stateMachine, imageMetadata } = props;
 
     this.deadLetters = new sqs.Queue(this, 'ReconcileDeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -48,12 +53,12 @@ export class PhotoReconciler extends Construct {
       reason: 'This queue is itself the dead-letter destination of the reconciler rule and ReconcilePhoto.',
     });
 
-    const timeoutSeconds = executionTimeoutSeconds(config);
+    const timeoutSeconds = props.executionTimeout.toSeconds();
     this.reconcilePhoto = new PipelineFunction(this, 'ReconcilePhotoFunction', {
-      logRetentionDays: config.logRetentionDays,
+      logRetentionDays: props.logRetentionDays,
       handlerFolder: 'reconcile-photo',
       description: 'Marks the photo of an aborted, timed-out or failed ImageProc execution FAILED',
-      settings: config.functions.reconcilePhoto,
+      settings: props.settings,
       environment: { EXECUTION_TIMEOUT_SECONDS: String(timeoutSeconds) },
     }).bindTable(imageMetadata, ['dynamodb:UpdateItem']);
     // Function errors (DynamoDB unreachable): Lambda retries twice, then keeps the event. On the

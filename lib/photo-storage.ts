@@ -3,10 +3,13 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { TABLE_KEYS } from '../lambda/shared/model';
-import type { PipelineConfig } from './config';
 
 export interface PhotoStorageProps {
-  readonly config: PipelineConfig;
+  /**
+   * What happens to the photos, their metadata and the access logs when the stack is deleted.
+   * DESTROY also empties the buckets and lifts the table's deletion protection. @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -18,10 +21,10 @@ export class PhotoStorage extends Construct {
   public readonly accessLogs: s3.Bucket;
   public readonly imageMetadata: dynamodb.Table;
 
-  constructor(scope: Construct, id: string, props: PhotoStorageProps) {
+  constructor(scope: Construct, id: string, props: PhotoStorageProps = {}) {
     super(scope, id);
-    const destroy = props.config.dataRemovalPolicy === 'destroy';
-    const removalPolicy = destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const destroy = removalPolicy === RemovalPolicy.DESTROY;
 
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       ...privateBucketDefaults(),

@@ -217,12 +217,25 @@ export class PipelineFunction extends NodejsFunction {
    */
   bindReadExecutions(stateMachine: IStateMachine): this {
     stateMachine.grantExecution(this, 'states:DescribeExecution', 'states:GetExecutionHistory');
-    Validations.of(this.role!).acknowledge({
-      // The grant names the machine as the 7th part of its ARN; cdk-nag shows that intrinsic as JSON.
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${JSON.stringify(this.stack.resolve(Fn.select(6, Fn.split(':', stateMachine.stateMachineArn))))}:*]`,
-      reason:
-        'Execution names are only known at run time; access is limited to reading executions of this one state machine.',
-    });
+    this.acknowledgeExecutionWildcard(stateMachine, 'reading');
+    return this;
+  }
+
+  /**
+   * Permission to redrive the failed executions of one state machine (RedriveExecution). No variable:
+   * like bindReadExecutions, the callers find each execution's ARN on the photo's record.
+   */
+  bindRedriveExecutions(stateMachine: IStateMachine): this {
+    stateMachine.grantExecution(this, 'states:RedriveExecution');
+    this.acknowledgeExecutionWildcard(stateMachine, 'redriving');
+    return this;
+  }
+
+  /** Permission to call Amazon Rekognition's DetectLabels (it has no resource-level permissions). */
+  bindDetectLabels(): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['rekognition:DetectLabels'], resources: ['*'] }),
+    );
     return this;
   }
 
@@ -241,6 +254,14 @@ export class PipelineFunction extends NodejsFunction {
   get live(): lambda.Alias {
     if (!this.liveAliasIfAny) throw new Error(`${this.node.path} has no live alias (liveAlias: false)`);
     return this.liveAliasIfAny;
+  }
+
+  private acknowledgeExecutionWildcard(stateMachine: IStateMachine, access: string): void {
+    Validations.of(this.role!).acknowledge({
+      // The grant names the machine as the 7th part of its ARN; cdk-nag shows that intrinsic as JSON.
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${JSON.stringify(this.stack.resolve(Fn.select(6, Fn.split(':', stateMachine.stateMachineArn))))}:*]`,
+      reason: `Execution names are only known at run time; access is limited to ${access} executions of this one state machine.`,
+    });
   }
 
   private acknowledgePrefixWildcard(bucket: IBucket, prefix: string): void {

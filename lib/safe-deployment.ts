@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import type { SmokeTestName } from '../lambda/pre-traffic-hook/smoke-test';
 import { SMOKE_TEST_PREFIX } from '../lambda/shared/model';
 import { errorRate } from './alarms';
-import type { FunctionDeploymentPreference, PipelineConfig } from './config';
+import type { FunctionDeploymentPreference } from './config';
 import { LIVE_ALIAS, PipelineFunction } from './pipeline-function';
 
 /** The CodeDeploy configuration for each preference the config may name. */
@@ -38,7 +38,12 @@ export interface DeployedFunction {
 }
 
 export interface SafeDeploymentProps {
-  readonly config: PipelineConfig;
+  /** How each function's `live` alias moves to a new version. */
+  readonly preference: FunctionDeploymentPreference;
+  /** A new version's error rate (% of its invocations in a minute) that rolls its deployment back. */
+  readonly errorRatePercent: number;
+  /** Days the PreTraffic hooks' logs are kept. */
+  readonly logRetentionDays: number;
   readonly functions: readonly DeployedFunction[];
   /** PhotoRepo: the PreTraffic hooks put their smoke photo under SMOKE_TEST_PREFIX. */
   readonly photoRepo: s3.IBucket;
@@ -66,15 +71,18 @@ export class SafeDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: SafeDeploymentProps) {
     super(scope, id);
-    const { config } = props;
     this.application = new codedeploy.LambdaApplication(this, 'Application', {
       applicationName: `${Stack.of(this).stackName}-functions`,
     });
-    const deploymentConfig = LAMBDA_DEPLOYMENT_CONFIGS[config.deployment.functions];
+    const deploymentConfig = LAMBDA_DEPLOYMENT_CONFIGS[props.preference];
 
     for (const { fn, errorsAlarm, rollbackAlarms = [], smokeTest } of props.functions) {
       const name = fn.node.id.replace(/Function$/, '');
-      const newVersionErrors = this.newVersionErrorsAlarm(`${name}NewVersionErrorsAlarm`, fn, config);
+      const newVersionErrors = this.newVersionErrorsAlarm(
+        `${name}NewVersionErrorsAlarm`,
+        fn,
+        props.errorRatePercent,
+      );
       if (props.alarmTopic) {
         newVersionErrors.addAlarmAction(new actions.SnsAction(props.alarmTopic));
         newVersionErrors.addOkAction(new actions.SnsAction(props.alarmTopic));
@@ -113,7 +121,11 @@ export class SafeDeployment extends Construct {
    * alias invocation carry the version that ran it (ExecutedVersion), so the canary's errors show even
    * when they are a tenth of the alias's traffic.
    */
-  private newVersionErrorsAlarm(id: string, fn: PipelineFunction, config: PipelineConfig): cloudwatch.Alarm {
+  private newVersionErrorsAlarm(
+    id: string,
+    fn: PipelineFunction,
+    errorRatePercent: number,
+  ): cloudwatch.Alarm {
     const metric = (metricName: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/Lambda',
@@ -128,11 +140,11 @@ export class SafeDeployment extends Construct {
       });
     return new cloudwatch.Alarm(this, id, {
       metric: errorRate(metric('Errors'), metric('Invocations'), 'New version error rate (%)'),
-      threshold: config.alarms.functionErrorRatePercent,
+      threshold: errorRatePercent,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: `${fn.handlerFolder}: the version this deployment published failed at least ${config.alarms.functionErrorRatePercent}% of its invocations in a minute. Rolls its deployment back.`,
+      alarmDescription: `${fn.handlerFolder}: the version this deployment published failed at least ${errorRatePercent}% of its invocations in a minute. Rolls its deployment back.`,
     });
   }
 
@@ -146,7 +158,7 @@ export class SafeDeployment extends Construct {
     const hook = new PipelineFunction(this, id, {
       handlerFolder: 'pre-traffic-hook',
       description: `PreTraffic hook: smoke-tests the new version of ${fn.handlerFolder} before CodeDeploy shifts traffic`,
-      logRetentionDays: props.config.logRetentionDays,
+      logRetentionDays: props.logRetentionDays,
       // Waits for the function under test (up to its own timeout), plus the smoke photo's put and delete.
       settings: { memoryMb: 256, timeoutSeconds: Math.min(900, fn.timeout!.toSeconds() + 60) },
       // CodeDeploy invokes the hook by name; a hook behind its own gradual deployment would deadlock.

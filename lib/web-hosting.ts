@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { type CognitoConfig, WEB_CONFIG_FILE } from '../lambda/shared/web-config';
 import { type WebAppOrigins, webAppContentSecurityPolicy } from './content-security-policy';
 import { acknowledgeCdkHelper } from './nag';
 
@@ -16,15 +17,11 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MISSING_ORIGINS =
   'WebHosting needs the origins the web app talks to for its Content-Security-Policy: call useContentSecurityPolicy({ apiOrigin, cognitoOrigin, photoBucketOrigin }).';
 
-/** What the web app reads from /config.json when deployed (see web/src). */
-export interface WebRuntimeConfig {
-  readonly apiUrl: string;
-  readonly region: string;
-  readonly userPoolId: string;
-  readonly clientId: string;
-  /** The Cognito managed login base URL, https://<prefix>.auth.<region>.amazoncognito.com */
-  readonly cognitoDomain: string;
-}
+/**
+ * What the stack passes for the deployed app's config.json (lambda/shared/web-config.ts): everything
+ * but the mode and the redirect URI, which this construct knows.
+ */
+export type WebRuntimeConfig = Readonly<Omit<CognitoConfig, 'mode' | 'redirectUri'>>;
 
 export interface WebHostingProps {
   /** Bucket that receives the site bucket's server access logs. */
@@ -166,11 +163,11 @@ export class WebHosting extends Construct {
             },
           },
         }),
-        s3deploy.Source.jsonData('config.json', {
+        s3deploy.Source.jsonData(WEB_CONFIG_FILE, {
           mode: 'cognito',
           ...runtimeConfig,
           redirectUri: `${this.url}/`,
-        }),
+        } satisfies CognitoConfig),
       ],
       memoryLimit: 512,
       prune: true,

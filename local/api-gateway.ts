@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
+import { WEB_CONFIG_FILE } from '../lambda/shared/web-config';
 import { webAppContentSecurityPolicy } from '../lib/content-security-policy';
 import { bindHttpServer, RequestBodyTooLarge, readBody, urlOf } from './http';
 import type { InvokeResult } from './lambda/runtime';
@@ -96,8 +97,8 @@ export async function startApiGateway(options: {
   invoke: (functionArn: string, event: unknown) => Promise<InvokeResult>;
   /** Built web app to serve at `/`; absent: only the API is served. */
   webRoot?: string;
-  /** Served as /config.json for the web app. */
-  webConfig: Record<string, unknown>;
+  /** Served as /config.json for the web app: a LocalConfig (lambda/shared/web-config.ts), see local/web-config.ts. */
+  webConfig: object;
   /** The local S3 endpoint the app's presigned URLs point at, for the app's Content-Security-Policy. */
   s3Url?: string;
 }): Promise<LocalApiGateway> {
@@ -119,7 +120,7 @@ export async function startApiGateway(options: {
       );
     }
     const url = new URL(request.url ?? '/', 'http://local');
-    if (url.pathname === '/config.json') return json(response, 200, options.webConfig);
+    if (url.pathname === `/${WEB_CONFIG_FILE}`) return json(response, 200, options.webConfig);
     if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) {
       // Browsers send Origin on cross-origin requests (and on same-origin POSTs): only the gateway's
       // own pages may call the API, which signs in whoever X-Local-User names. No Origin: not a

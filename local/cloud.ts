@@ -56,6 +56,7 @@ import {
   resolvedOutputs,
   synthesize,
 } from './template';
+import { localWebConfig } from './web-config';
 
 export type { LocalCloudEndpoints } from './client-environment';
 
@@ -267,7 +268,7 @@ async function wireAll(start: StartContext, endpoints: LocalCloudEndpoints, part
       routes: slices.routes,
       invoke: (functionArn, event) => registry.invoke(functionArn, event, 'An API route targets'),
       webRoot: options.webRoot,
-      webConfig: { mode: 'local', apiUrl: API_PREFIX, user: LOCAL_OWNER },
+      webConfig: localWebConfig(template, { apiUrl: API_PREFIX, user: LOCAL_OWNER }),
       s3Url: endpoints.s3,
     });
     log(`API: ${slices.routes.map((r) => r.routeKey).join(', ')} at ${parts.api.apiUrl}`);

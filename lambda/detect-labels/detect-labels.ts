@@ -2,10 +2,11 @@ import { DetectLabelsCommand, type Image, type RekognitionClient } from '@aws-sd
 import type { S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { errorName, errorReason, InvalidInput } from '../shared/errors';
-import type { DuplicateSource, ImageMetadata, LabelsResult, Rendition } from '../shared/model';
+import type { ImageMetadata, Rendition } from '../shared/model';
 import { getPhotoObject } from '../shared/photo-object';
 import { REKOGNITION_LIMITS } from '../shared/rekognition-limits';
 import { describe, isObject } from '../shared/validate';
+import type { DuplicateSource, LabelsResult } from '../shared/workflow';
 
 export { REKOGNITION_LIMITS } from '../shared/rekognition-limits';
 

@@ -17,9 +17,9 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { boundedResult } from '../shared/bounds';
 import { rekognitionClient, s3Client } from '../shared/clients';
 import { requireIntEnv, requireNumberEnv } from '../shared/env';
-import type { LabelsResult } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
 import { imageMetadata, isObject, objectRef, renditionOf } from '../shared/validate';
+import { type LabelsResult, STATES } from '../shared/workflow';
 import { detectLabels, duplicateSource, isRekognitionThrottling, labelsOfDuplicate } from './detect-labels';
 
 const settings = {
@@ -36,7 +36,7 @@ export const handler = withPowertools(async (event: unknown): Promise<LabelsResu
   if (duplicate) {
     logger.info('Labels reused from a byte-identical photo', { ...object, duplicateOf: duplicate.photoId });
     metrics.addMetric('LabelsReused', MetricUnit.Count, 1);
-    return boundedResult(labelsOfDuplicate(duplicate), 'DetectLabels');
+    return boundedResult(labelsOfDuplicate(duplicate), STATES.detectLabels);
   }
   const rendition = renditionOf(event);
   let result: LabelsResult;
@@ -53,5 +53,5 @@ export const handler = withPowertools(async (event: unknown): Promise<LabelsResu
   } else {
     metrics.addMetric('LabelsDetected', MetricUnit.Count, result.labels.length);
   }
-  return boundedResult(result, 'DetectLabels');
+  return boundedResult(result, STATES.detectLabels);
 });

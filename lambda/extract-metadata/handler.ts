@@ -14,6 +14,7 @@ import { s3Client } from '../shared/clients';
 import type { ImageMetadata } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
 import { objectRef } from '../shared/validate';
+import { STATES } from '../shared/workflow';
 import { extractMetadata } from './extract-metadata';
 
 const s3 = s3Client();
@@ -29,5 +30,5 @@ export const handler = withPowertools(async (event: unknown): Promise<ImageMetad
     height: metadata.height,
   });
   metrics.addMetric(metadata.format ? 'MetadataExtracted' : 'UnreadableUploads', MetricUnit.Count, 1);
-  return boundedResult(metadata, 'ExtractImageMetadata');
+  return boundedResult(metadata, STATES.extractImageMetadata);
 });

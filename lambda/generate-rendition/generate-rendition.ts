@@ -1,8 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { attachIccProfile, decodeImage, encodeError } from '../shared/decode-image';
-import { type ImageMetadata, type PhotoRef, type RenditionResult, renditionKey } from '../shared/model';
+import { type ImageMetadata, type PhotoRef, renditionKey } from '../shared/model';
 import { deriveImage, type PhotoRecords, type RenderedImage } from '../shared/photo-records';
 import { REKOGNITION_LIMITS } from '../shared/rekognition-limits';
+import type { RenditionResult } from '../shared/workflow';
 
 export interface RenditionSettings {
   /** Key prefix of renditions, ending in '/'. */

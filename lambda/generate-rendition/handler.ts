@@ -18,10 +18,10 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { boundedResult } from '../shared/bounds';
 import { s3Client } from '../shared/clients';
 import { requireIntEnv, requirePrefixEnv } from '../shared/env';
-import type { RenditionResult } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
 import { photoTableFromEnv } from '../shared/resources';
 import { imageMetadata, isObject, photoRef } from '../shared/validate';
+import { type RenditionResult, STATES } from '../shared/workflow';
 import { generateRendition } from './generate-rendition';
 
 const settings = {
@@ -40,5 +40,5 @@ export const handler = withPowertools(async (event: unknown): Promise<RenditionR
     logger.info('Display rendition written', { key: photo.key, rendition: result.rendition });
     metrics.addMetric('RenditionsGenerated', MetricUnit.Count, 1);
   }
-  return boundedResult(result, 'GenerateRendition');
+  return boundedResult(result, STATES.generateRendition);
 });

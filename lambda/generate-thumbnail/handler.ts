@@ -21,6 +21,7 @@ import type { ThumbnailResult } from '../shared/model';
 import { logger, metrics, withPowertools } from '../shared/powertools';
 import { photoTableFromEnv } from '../shared/resources';
 import { photoRef, renditionOf } from '../shared/validate';
+import { STATES } from '../shared/workflow';
 import { generateThumbnail } from './generate-thumbnail';
 
 const settings = {
@@ -42,5 +43,5 @@ export const handler = withPowertools(async (event: unknown): Promise<ThumbnailR
   );
   logger.info('Thumbnail written', { key: photo.key, thumbnail });
   metrics.addMetric('ThumbnailsGenerated', MetricUnit.Count, 1);
-  return boundedResult(thumbnail, 'GenerateThumbnail');
+  return boundedResult(thumbnail, STATES.generateThumbnail);
 });

@@ -2,18 +2,21 @@ import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk
 import { InvalidInput, isConditionFailed, NETWORK_FAILURE, stepErrorMessage } from '../shared/errors';
 import {
   contentId,
-  type DuplicateSource,
   type ImageMetadata,
   isTombstone,
-  type LabelsResult,
   type PhotoRecord,
   type PhotoStatus,
-  type RecordRequest,
-  type StepError,
   type ThumbnailResult,
 } from '../shared/model';
 import type { Log } from '../shared/powertools';
 import { describe, imageMetadata, isObject, photoRef, renditionOf, stringField } from '../shared/validate';
+import type {
+  DuplicateSource,
+  LabelsResult,
+  ProcessImageResult,
+  RecordRequest,
+  StepError,
+} from '../shared/workflow';
 
 export interface RecordDeps {
   readonly dynamo: DynamoDBDocumentClient;
@@ -96,7 +99,7 @@ export async function recordPhoto(request: RecordRequest, deps: RecordDeps): Pro
   if (request.action === 'metadata') {
     return { written: true, duplicate: await findDuplicate(record, deps) };
   }
-  if (request.action === 'ready' && !request.results[0].duplicateOf) {
+  if (request.action === 'ready' && !request.results.labels.duplicateOf) {
     await indexContent(record, deps);
   }
   return { written: true };
@@ -212,7 +215,9 @@ export function parseRecordRequest(event: unknown): RecordRequest {
     }
     case 'ready': {
       const results = body.results;
-      const [labels, thumbnail] = Array.isArray(results) ? results : [];
+      // By name (ProcessImage's ResultSelector), so a reordered branch cannot swap them.
+      const labels = isObject(results) ? results.labels : undefined;
+      const thumbnail = isObject(results) ? results.thumbnail : undefined;
       if (
         !isObject(labels) ||
         !Array.isArray(labels.labels) ||
@@ -220,13 +225,17 @@ export function parseRecordRequest(event: unknown): RecordRequest {
         typeof thumbnail.key !== 'string'
       ) {
         throw new InvalidInput(
-          `A ready request needs results [LabelsResult, ThumbnailResult], got ${describe(results)}.`,
+          `A ready request needs results { labels: LabelsResult, thumbnail: ThumbnailResult } (ProcessImage's output), got ${describe(results)}.`,
         );
       }
+      const named: ProcessImageResult = {
+        labels: labels as unknown as LabelsResult,
+        thumbnail: thumbnail as unknown as ThumbnailResult,
+      };
       return {
         action: 'ready',
         ...base,
-        results: [labels as unknown as LabelsResult, thumbnail as unknown as ThumbnailResult],
+        results: named,
         ...(body.rendition === undefined ? {} : { rendition: renditionOf(body) }),
       };
     }
@@ -253,7 +262,7 @@ function fieldsFor(request: RecordRequest, pipelineVersion: string): Record<stri
         pipelineVersion,
       };
     case 'ready': {
-      const [labels, thumbnail] = request.results;
+      const { labels, thumbnail } = request.results;
       return {
         status: 'READY' satisfies PhotoStatus,
         labels: labels.labels,

@@ -7,14 +7,9 @@ import {
   workflowInput,
 } from '../shared/claim-photo';
 import { stepErrorMessage } from '../shared/errors';
-import {
-  INCOMING_PREFIX,
-  isTombstone,
-  type PhotoRecord,
-  type PhotoTombstone,
-  type WorkflowInput,
-} from '../shared/model';
+import { INCOMING_PREFIX, isTombstone, type PhotoRecord, type PhotoTombstone } from '../shared/model';
 import type { Log } from '../shared/powertools';
+import type { WorkflowInput } from '../shared/workflow';
 import {
   decodeS3Key,
   photoIdCandidates,

@@ -8,8 +8,9 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { executionNameFor } from '../start-execution/start-execution';
 import { conditionalWrite } from './errors';
-import type { AttemptRecord, PhotoRecord, PhotoStatus, WorkflowInput } from './model';
+import type { AttemptRecord, PhotoRecord, PhotoStatus } from './model';
 import type { PhotoTable } from './resources';
+import type { WorkflowInput } from './workflow';
 
 export interface ClaimDeps extends PhotoTable {
   readonly now?: () => Date;

@@ -1,6 +1,6 @@
 /**
- * The data model and the contracts between the ImageProc states. The CDK state machine
- * (lib/image-processing.ts) passes exactly these shapes; each handler validates its own input.
+ * The data model: the photo records, their keys and the S3 layout. What the ImageProc states pass to
+ * each other (results, RecordPhoto's requests, the execution's input) is in ./workflow.ts.
  */
 
 /** Originals are uploaded here; only object-created events under this prefix start the pipeline. */
@@ -63,12 +63,6 @@ export interface PhotoRef {
   readonly photoId: string;
 }
 
-/** Input of the ImageProc state machine, as start-execution sends it. */
-export interface WorkflowInput extends PhotoRef {
-  /** ISO 8601, from the S3 event's eventTime. */
-  readonly uploadedAt: string;
-}
-
 export interface GpsPosition {
   /** Decimal degrees, north positive. */
   readonly latitude: number;
@@ -106,34 +100,6 @@ export interface Label {
   readonly confidence: number;
 }
 
-/** What DetectLabels returns. */
-export interface LabelsResult {
-  readonly labels: Label[];
-  /** Why there are no labels when Rekognition was not (or could not be) asked; null otherwise. */
-  readonly reason: string | null;
-  /** The READY photo whose labels these are, when the photo is a byte-identical copy of it (no Rekognition call). */
-  readonly duplicateOf?: string | null;
-  /** DetectLabels calls Rekognition answered (and bills): 1, or 0 (absent) when it was not asked. */
-  readonly rekognitionCalls?: number;
-}
-
-/**
- * A READY photo of the same owner with the same bytes (S3 ETag and size) and pipeline version, as
- * StoreImageMetadata finds it: DetectLabels reuses its labels instead of asking Rekognition again.
- */
-export interface DuplicateSource {
-  readonly photoId: string;
-  readonly labels: Label[];
-  readonly reason: string | null;
-}
-
-/** What StoreImageMetadata (record-photo's `metadata` action) returns to the state machine. */
-export interface StoredMetadata {
-  readonly written: boolean;
-  /** The photo this one is a byte-identical copy of; null when none (or the record was not written). */
-  readonly duplicate: DuplicateSource | null;
-}
-
 /** What GenerateThumbnail returns. */
 export interface ThumbnailResult {
   readonly key: string;
@@ -153,49 +119,6 @@ export interface Rendition {
   /** Why the original needed one, for people ("TIFF: browsers cannot show it and Rekognition cannot read it"). */
   readonly reason: string;
 }
-
-/** What GenerateRendition returns: the rendition, or null when the original serves as it is. */
-export interface RenditionResult {
-  readonly rendition: Rendition | null;
-}
-
-/** The error object a Step Functions Catch puts at its ResultPath. */
-export interface StepError {
-  readonly Error: string;
-  /** On AWS, Lambda's JSON ({"errorType","errorMessage","trace"}); locally, often the plain message. */
-  readonly Cause?: string;
-}
-
-/** Requests to the record-photo function: every write the state machine makes to a record. */
-export type RecordRequest =
-  | {
-      readonly action: 'metadata';
-      readonly photo: PhotoRef;
-      readonly executionId: string;
-      readonly metadata: ImageMetadata;
-    }
-  | {
-      readonly action: 'rejected';
-      readonly photo: PhotoRef;
-      readonly executionId: string;
-      readonly metadata: ImageMetadata;
-      readonly supportedFormats: string[];
-    }
-  | {
-      readonly action: 'ready';
-      readonly photo: PhotoRef;
-      readonly executionId: string;
-      /** The Parallel state's output: [DetectLabels result, GenerateThumbnail result]. */
-      readonly results: [LabelsResult, ThumbnailResult];
-      /** GenerateRendition's rendition; null (or absent, from executions started before renditions) when none. */
-      readonly rendition?: Rendition | null;
-    }
-  | {
-      readonly action: 'failed';
-      readonly photo: PhotoRef;
-      readonly executionId: string;
-      readonly error: StepError;
-    };
 
 /** One item of the ImageMetadata table. */
 export interface PhotoRecord {

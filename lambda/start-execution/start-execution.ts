@@ -12,10 +12,10 @@ import {
   type PhotoRecord,
   type PhotoStatus,
   type PhotoTombstone,
-  type WorkflowInput,
 } from '../shared/model';
 import type { Log } from '../shared/powertools';
 import type { ImageProc, PhotoTable } from '../shared/resources';
+import type { WorkflowInput } from '../shared/workflow';
 
 /** One uploaded object, its key decoded, as taken from an S3 event record. */
 export interface Upload {

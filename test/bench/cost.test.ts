@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { COST_TARGETS_USD_PER_MILLION, costPerMillion } from '../../bench/cost';
+import { STATES } from '../../lambda/shared/workflow';
 import { resolveConfig } from '../../lib/config';
 import { costModelFor } from '../../lib/cost-model';
 
@@ -24,12 +25,12 @@ function history(tasks: [name: string, ms: number][], choice = true): HistoryEve
     t += ms;
     add('LambdaFunctionSucceeded');
     add('TaskStateExited', { stateExitedEventDetails: { name } });
-    if (choice && name === 'ExtractImageMetadata') {
-      add('ChoiceStateEntered', { stateEnteredEventDetails: { name: 'ImageTypeCheck' } });
-      add('ChoiceStateExited', { stateExitedEventDetails: { name: 'ImageTypeCheck' } });
+    if (choice && name === STATES.extractImageMetadata) {
+      add('ChoiceStateEntered', { stateEnteredEventDetails: { name: STATES.imageTypeCheck } });
+      add('ChoiceStateExited', { stateExitedEventDetails: { name: STATES.imageTypeCheck } });
     }
   }
-  add('SucceedStateEntered', { stateEnteredEventDetails: { name: 'PhotoReady' } });
+  add('SucceedStateEntered', { stateEnteredEventDetails: { name: STATES.photoReady } });
   add('ExecutionSucceeded');
   return events;
 }
@@ -37,11 +38,11 @@ function history(tasks: [name: string, ms: number][], choice = true): HistoryEve
 describe('costPerMillion', () => {
   const model = costModelFor(resolveConfig());
   const ready = history([
-    ['ExtractImageMetadata', 100],
-    ['StoreImageMetadata', 40],
-    ['DetectLabels', 200],
-    ['GenerateThumbnail', 300],
-    ['RecordReady', 40],
+    [STATES.extractImageMetadata, 100],
+    [STATES.storeImageMetadata, 40],
+    [STATES.detectLabels, 200],
+    [STATES.generateThumbnail, 300],
+    [STATES.recordReady, 40],
   ]);
 
   it('prices the mean execution under both workflow types, per million photos', () => {

@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { cognitoDomainPrefix, resolveConfig } from '../../lib/config';
-import { PhotoApi, type PhotoApiProps } from '../../lib/photo-api';
+import { PhotoApi, type PhotoApiProps, photoApiSettings } from '../../lib/photo-api';
 import { logicalId, synthTemplate } from './synth';
 
 /** The deployed web app's origin (its CloudFront domain), as the template spells it. */
@@ -416,7 +416,7 @@ describe('PhotoApi props', () => {
       definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')),
     });
     new PhotoApi(stack, 'Api', {
-      config,
+      ...photoApiSettings(config),
       photoRepo: new s3.Bucket(stack, 'Bucket'),
       imageMetadata: new dynamodb.Table(stack, 'Table', {
         partitionKey: { name: 'owner', type: dynamodb.AttributeType.STRING },

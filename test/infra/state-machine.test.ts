@@ -1,6 +1,7 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_UNREACHABLE } from '../../lambda/shared/errors';
+import { STATES } from '../../lambda/shared/workflow';
 import {
   DYNAMODB_TRANSIENT_ERRORS,
   LAMBDA_SERVICE_ERRORS,
@@ -20,7 +21,7 @@ const DETERMINISTIC_ERRORS = [
   'ImageTooLarge',
   'PayloadTooLarge',
   'InvalidInput',
-  'NotSupportedImageType',
+  STATES.notSupportedImageType,
   'States.ALL',
   'States.TaskFailed',
 ];
@@ -42,13 +43,13 @@ describe('ImageProc definition', () => {
   });
 
   it('starts by extracting metadata, then checks the type', () => {
-    expect(definition.StartAt).toBe('ExtractImageMetadata');
+    expect(definition.StartAt).toBe(STATES.extractImageMetadata);
     expect(states.ExtractImageMetadata).toMatchObject({
       Type: 'Task',
       Resource: fn('ProcessingExtractMetadataFunction'),
       Parameters: { 'bucket.$': '$.bucket', 'key.$': '$.key' },
       ResultPath: '$.metadata',
-      Next: 'ImageTypeCheck',
+      Next: STATES.imageTypeCheck,
     });
   });
 
@@ -70,10 +71,10 @@ describe('ImageProc definition', () => {
               ],
             },
           ],
-          Next: 'StoreImageMetadata',
+          Next: STATES.storeImageMetadata,
         },
       ],
-      Default: 'RecordRejection',
+      Default: STATES.recordRejection,
     });
   });
 
@@ -94,9 +95,9 @@ describe('ImageProc definition', () => {
         supportedFormats: ['jpeg', 'png', 'heif', 'avif', 'webp', 'tiff'],
         'executionId.$': '$$.Execution.Id',
       },
-      Next: 'NotSupportedImageType',
+      Next: STATES.notSupportedImageType,
     });
-    expect(states.NotSupportedImageType).toMatchObject({ Type: 'Fail', Error: 'NotSupportedImageType' });
+    expect(states.NotSupportedImageType).toMatchObject({ Type: 'Fail', Error: STATES.notSupportedImageType });
   });
 
   it('takes the reference behaviour back with supportedFormats jpeg and png', () => {
@@ -119,17 +120,22 @@ describe('ImageProc definition', () => {
     expect(states.StoreImageMetadata).toMatchObject({
       Parameters: { action: 'metadata' },
       ResultPath: '$.stored',
-      Next: 'GenerateRendition',
+      Next: STATES.generateRendition,
     });
     expect(states.GenerateRendition).toMatchObject({
       Resource: fn('ProcessingGenerateRenditionFunction'),
       Parameters: { 'metadata.$': '$.metadata', 'key.$': '$.key', 'owner.$': '$.owner' },
       ResultPath: '$.display',
-      Next: 'ProcessImage',
+      Next: STATES.processImage,
     });
     const parallel = definition.States.ProcessImage;
-    expect(parallel).toMatchObject({ Type: 'Parallel', ResultPath: '$.results', Next: 'RecordReady' });
-    expect(parallel.Branches?.map((branch) => branch.StartAt)).toEqual(['DetectLabels', 'GenerateThumbnail']);
+    expect(parallel).toMatchObject({ Type: 'Parallel', ResultPath: '$.results', Next: STATES.recordReady });
+    expect(parallel.Branches?.map((branch) => branch.StartAt)).toEqual([
+      STATES.detectLabels,
+      STATES.generateThumbnail,
+    ]);
+    // Its result by name (ProcessImageResult), each name picking its own branch's position.
+    expect(parallel.ResultSelector).toEqual({ 'labels.$': '$[0]', 'thumbnail.$': '$[1]' });
     // Both branches get the rendition: labels for a photo out of Rekognition's reach, the thumbnail's source.
     expect(states.DetectLabels).toMatchObject({
       Resource: fn('ProcessingDetectLabelsFunction'),
@@ -145,28 +151,28 @@ describe('ImageProc definition', () => {
     });
     expect(states.RecordReady).toMatchObject({
       Parameters: { action: 'ready', 'results.$': '$.results', 'rendition.$': '$.display.rendition' },
-      Next: 'PhotoReady',
+      Next: STATES.photoReady,
     });
     expect(states.PhotoReady.Type).toBe('Succeed');
   });
 
   it('catches every failure outside the Parallel branches and records it as FAILED', () => {
     const catching = [
-      'ExtractImageMetadata',
-      'StoreImageMetadata',
-      'GenerateRendition',
-      'ProcessImage',
-      'RecordReady',
-      'RecordRejection',
+      STATES.extractImageMetadata,
+      STATES.storeImageMetadata,
+      STATES.generateRendition,
+      STATES.processImage,
+      STATES.recordReady,
+      STATES.recordRejection,
     ];
     for (const name of catching) {
       expect(states[name].Catch, name).toEqual([
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.recordFailure },
       ]);
     }
     expect(states.RecordFailure).toMatchObject({
       Parameters: { action: 'failed', 'error.$': '$.error' },
-      Next: 'ImageProcessingFailed',
+      Next: STATES.imageProcessingFailed,
     });
     expect(states.ImageProcessingFailed).toEqual({
       Type: 'Fail',
@@ -181,8 +187,8 @@ describe('ImageProc definition', () => {
       definition.States.ProcessImage.Branches?.flatMap((b) => Object.keys(b.States)),
     );
     for (const [name, state] of Object.entries(states)) {
-      if (state.Type !== 'Task' || branchTasks.has(name) || name === 'RecordFailure') continue;
-      expect(state.Catch?.[0]?.Next, name).toBe('RecordFailure');
+      if (state.Type !== 'Task' || branchTasks.has(name) || name === STATES.recordFailure) continue;
+      expect(state.Catch?.[0]?.Next, name).toBe(STATES.recordFailure);
     }
   });
 
@@ -211,7 +217,12 @@ describe('ImageProc definition', () => {
   });
 
   it('retries transient DynamoDB errors on every record write', () => {
-    for (const name of ['StoreImageMetadata', 'RecordReady', 'RecordRejection', 'RecordFailure']) {
+    for (const name of [
+      STATES.storeImageMetadata,
+      STATES.recordReady,
+      STATES.recordRejection,
+      STATES.recordFailure,
+    ]) {
       expect(states[name].Retry?.[1]?.ErrorEquals, name).toEqual(DYNAMODB_TRANSIENT_ERRORS);
     }
   });
@@ -227,7 +238,12 @@ describe('ImageProc definition', () => {
   });
 
   it('passes the execution id to every record write', () => {
-    for (const name of ['StoreImageMetadata', 'RecordReady', 'RecordRejection', 'RecordFailure']) {
+    for (const name of [
+      STATES.storeImageMetadata,
+      STATES.recordReady,
+      STATES.recordRejection,
+      STATES.recordFailure,
+    ]) {
       expect(states[name].Parameters, name).toMatchObject({
         'executionId.$': '$$.Execution.Id',
         photo: { 'bucket.$': '$.bucket', 'key.$': '$.key', 'owner.$': '$.owner', 'photoId.$': '$.photoId' },

@@ -25,6 +25,7 @@ export interface AslState {
   Resource?: string;
   Parameters?: Record<string, unknown>;
   ResultPath?: string | null;
+  ResultSelector?: Record<string, unknown>;
   Retry?: {
     ErrorEquals: string[];
     IntervalSeconds?: number;

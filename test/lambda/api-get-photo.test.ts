@@ -12,6 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { type GetPhotoDeps, getPhoto, standardExecutionArn } from '../../lambda/get-photo/get-photo';
 import { originalDownload } from '../../lambda/get-photo/original-download';
 import type { PhotoDetail } from '../../lambda/shared/api';
+import { STATES } from '../../lambda/shared/workflow';
 import { resolveConfig } from '../../lib/config';
 import { costModelFor } from '../../lib/cost-model';
 import { apiEvent, BUCKET, bodyOf, clients, photoRecord, TABLE } from './api-helpers';
@@ -34,13 +35,13 @@ const event = (id: number, type: string, ms: number, details: Record<string, unk
 /** A short successful history, split over two pages. */
 const PAGE_1 = [
   event(1, 'ExecutionStarted', 0),
-  event(2, 'TaskStateEntered', 10, { stateEnteredEventDetails: { name: 'ExtractImageMetadata' } }),
+  event(2, 'TaskStateEntered', 10, { stateEnteredEventDetails: { name: STATES.extractImageMetadata } }),
   event(3, 'LambdaFunctionScheduled', 20),
 ];
 const PAGE_2 = [
   event(4, 'LambdaFunctionStarted', 30),
   event(5, 'LambdaFunctionSucceeded', 300),
-  event(6, 'TaskStateExited', 310, { stateExitedEventDetails: { name: 'ExtractImageMetadata' } }),
+  event(6, 'TaskStateExited', 310, { stateExitedEventDetails: { name: STATES.extractImageMetadata } }),
   event(7, 'ExecutionSucceeded', 320),
 ];
 
@@ -84,7 +85,7 @@ describe('get-photo', () => {
       execution: { name: 'p1-0123456789abcdef', status: 'SUCCEEDED', durationMs: 320 },
       timeline: [
         {
-          name: 'ExtractImageMetadata',
+          name: STATES.extractImageMetadata,
           type: 'Task',
           startedAt: '2025-03-01T10:00:00.010Z',
           endedAt: '2025-03-01T10:00:00.310Z',

@@ -12,7 +12,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MAX_ATTEMPTS, type RetryPhotoDeps, retryPhoto } from '../../lambda/retry-photo/retry-photo';
 import type { ApiError, RetryPhotoResponse } from '../../lambda/shared/api';
-import type { PhotoRecord, WorkflowInput } from '../../lambda/shared/model';
+import type { PhotoRecord } from '../../lambda/shared/model';
+import type { WorkflowInput } from '../../lambda/shared/workflow';
 import { apiEvent, bodyOf, clients, photoRecord, STATE_MACHINE, TABLE } from './api-helpers';
 import { FakeTable, silentLog } from './helpers';
 

@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { readableCause, timelineFrom } from '../../lambda/get-photo/timeline';
+import { STATES } from '../../lambda/shared/workflow';
 
 const START = Date.parse('2025-03-01T10:00:00.000Z');
 const FUNCTION = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:${name}`;
@@ -75,13 +76,13 @@ const lambdaCause = (errorType: string, errorMessage: string) =>
 
 /** ExtractImageMetadata → ImageTypeCheck → StoreImageMetadata → ProcessImage[DetectLabels | GenerateThumbnail]. */
 function upToParallel(history: History): { labels: number; thumbnail: number } {
-  history.task('ExtractImageMetadata');
-  history.choice('ImageTypeCheck');
-  history.task('StoreImageMetadata');
-  history.entered('Parallel', 'ProcessImage');
+  history.task(STATES.extractImageMetadata);
+  history.choice(STATES.imageTypeCheck);
+  history.task(STATES.storeImageMetadata);
+  history.entered('Parallel', STATES.processImage);
   const started = history.add('ParallelStateStarted');
-  const labels = history.entered('Task', 'DetectLabels', started);
-  const thumbnail = history.entered('Task', 'GenerateThumbnail', started);
+  const labels = history.entered('Task', STATES.detectLabels, started);
+  const thumbnail = history.entered('Task', STATES.generateThumbnail, started);
   return { labels, thumbnail };
 }
 
@@ -91,25 +92,25 @@ function readyRun(chained = true): History {
   // The branches interleave: each event follows its own branch's previous one.
   const labelsScheduled = history.add(
     'LambdaFunctionScheduled',
-    { lambdaFunctionScheduledEventDetails: { resource: FUNCTION('DetectLabels') } },
+    { lambdaFunctionScheduledEventDetails: { resource: FUNCTION(STATES.detectLabels) } },
     branch.labels,
   );
   const thumbScheduled = history.add(
     'LambdaFunctionScheduled',
-    { lambdaFunctionScheduledEventDetails: { resource: FUNCTION('GenerateThumbnail') } },
+    { lambdaFunctionScheduledEventDetails: { resource: FUNCTION(STATES.generateThumbnail) } },
     branch.thumbnail,
   );
   const labelsStarted = history.add('LambdaFunctionStarted', {}, labelsScheduled);
   const thumbStarted = history.add('LambdaFunctionStarted', {}, thumbScheduled);
   const thumbDone = history.add('LambdaFunctionSucceeded', {}, thumbStarted, 400);
   const labelsDone = history.add('LambdaFunctionSucceeded', {}, labelsStarted, 1200);
-  history.exited('Task', 'GenerateThumbnail', thumbDone);
-  history.exited('Task', 'DetectLabels', labelsDone);
+  history.exited('Task', STATES.generateThumbnail, thumbDone);
+  history.exited('Task', STATES.detectLabels, labelsDone);
   history.add('ParallelStateSucceeded');
-  history.exited('Parallel', 'ProcessImage');
-  history.task('RecordReady');
-  history.entered('Succeed', 'PhotoReady');
-  history.exited('Succeed', 'PhotoReady');
+  history.exited('Parallel', STATES.processImage);
+  history.task(STATES.recordReady);
+  history.entered('Succeed', STATES.photoReady);
+  history.exited('Succeed', STATES.photoReady);
   history.add('ExecutionSucceeded', { executionSucceededEventDetails: {} });
   return history;
 }
@@ -122,14 +123,14 @@ describe('timelineFrom', () => {
     const steps = timelineFrom(readyRun().events);
 
     expect(summary(steps)).toEqual([
-      { name: 'ExtractImageMetadata', type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
-      { name: 'ImageTypeCheck', type: 'Choice', outcome: 'SUCCEEDED', attempts: 0 },
-      { name: 'StoreImageMetadata', type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
-      { name: 'ProcessImage', type: 'Parallel', outcome: 'SUCCEEDED', attempts: 0 },
-      { name: 'DetectLabels', type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
-      { name: 'GenerateThumbnail', type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
-      { name: 'RecordReady', type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
-      { name: 'PhotoReady', type: 'Succeed', outcome: 'SUCCEEDED', attempts: 0 },
+      { name: STATES.extractImageMetadata, type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
+      { name: STATES.imageTypeCheck, type: 'Choice', outcome: 'SUCCEEDED', attempts: 0 },
+      { name: STATES.storeImageMetadata, type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
+      { name: STATES.processImage, type: 'Parallel', outcome: 'SUCCEEDED', attempts: 0 },
+      { name: STATES.detectLabels, type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
+      { name: STATES.generateThumbnail, type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
+      { name: STATES.recordReady, type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
+      { name: STATES.photoReady, type: 'Succeed', outcome: 'SUCCEEDED', attempts: 0 },
     ]);
     for (const step of steps) {
       expect(step.error).toBeNull();
@@ -142,8 +143,8 @@ describe('timelineFrom', () => {
       endedAt: '2025-03-01T10:00:00.600Z',
       durationMs: 400,
     });
-    const labels = steps.find((s) => s.name === 'DetectLabels');
-    const thumbnail = steps.find((s) => s.name === 'GenerateThumbnail');
+    const labels = steps.find((s) => s.name === STATES.detectLabels);
+    const thumbnail = steps.find((s) => s.name === STATES.generateThumbnail);
     expect(thumbnail?.durationMs).toBeLessThan(labels?.durationMs as number);
   });
 
@@ -154,14 +155,14 @@ describe('timelineFrom', () => {
   it('maps a run whose thumbnail failed, caught into RecordFailure', () => {
     const history = new History();
     const branch = upToParallel(history);
-    const labelsDone = history.attempt('DetectLabels', branch.labels);
-    history.exited('Task', 'DetectLabels', labelsDone);
+    const labelsDone = history.attempt(STATES.detectLabels, branch.labels);
+    history.exited('Task', STATES.detectLabels, labelsDone);
     const cause = lambdaCause('CorruptImage', 'The image data is corrupt and cannot be decoded.');
-    history.attempt('GenerateThumbnail', branch.thumbnail, { error: 'CorruptImage', cause });
+    history.attempt(STATES.generateThumbnail, branch.thumbnail, { error: 'CorruptImage', cause });
     history.add('ParallelStateFailed');
-    history.exited('Parallel', 'ProcessImage');
-    history.task('RecordFailure');
-    history.entered('Fail', 'ImageProcessingFailed');
+    history.exited('Parallel', STATES.processImage);
+    history.task(STATES.recordFailure);
+    history.entered('Fail', STATES.imageProcessingFailed);
     history.add('ExecutionFailed', {
       executionFailedEventDetails: { error: 'CorruptImage', cause },
     });
@@ -169,14 +170,14 @@ describe('timelineFrom', () => {
     const steps = timelineFrom(history.events);
 
     expect(summary(steps)).toEqual([
-      { name: 'ExtractImageMetadata', type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
-      { name: 'ImageTypeCheck', type: 'Choice', outcome: 'SUCCEEDED', attempts: 0 },
-      { name: 'StoreImageMetadata', type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
-      { name: 'ProcessImage', type: 'Parallel', outcome: 'FAILED', attempts: 0 },
-      { name: 'DetectLabels', type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
-      { name: 'GenerateThumbnail', type: 'Task', outcome: 'FAILED', attempts: 1 },
-      { name: 'RecordFailure', type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
-      { name: 'ImageProcessingFailed', type: 'Fail', outcome: 'FAILED', attempts: 0 },
+      { name: STATES.extractImageMetadata, type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
+      { name: STATES.imageTypeCheck, type: 'Choice', outcome: 'SUCCEEDED', attempts: 0 },
+      { name: STATES.storeImageMetadata, type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
+      { name: STATES.processImage, type: 'Parallel', outcome: 'FAILED', attempts: 0 },
+      { name: STATES.detectLabels, type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
+      { name: STATES.generateThumbnail, type: 'Task', outcome: 'FAILED', attempts: 1 },
+      { name: STATES.recordFailure, type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
+      { name: STATES.imageProcessingFailed, type: 'Fail', outcome: 'FAILED', attempts: 0 },
     ]);
     const byName = Object.fromEntries(steps.map((s) => [s.name, s]));
     const readable = 'The image data is corrupt and cannot be decoded.';
@@ -194,54 +195,54 @@ describe('timelineFrom', () => {
 
   it('maps a REJECTED run that ends in NotSupportedImageType', () => {
     const history = new History();
-    history.task('ExtractImageMetadata');
-    history.choice('ImageTypeCheck');
-    history.task('RecordRejection');
-    history.entered('Fail', 'NotSupportedImageType');
+    history.task(STATES.extractImageMetadata);
+    history.choice(STATES.imageTypeCheck);
+    history.task(STATES.recordRejection);
+    history.entered('Fail', STATES.notSupportedImageType);
     const cause = "Only JPEG, PNG images are processed; the photo's record says which type was found.";
     history.add('ExecutionFailed', {
-      executionFailedEventDetails: { error: 'NotSupportedImageType', cause },
+      executionFailedEventDetails: { error: STATES.notSupportedImageType, cause },
     });
 
     const steps = timelineFrom(history.events);
 
     expect(summary(steps)).toEqual([
-      { name: 'ExtractImageMetadata', type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
-      { name: 'ImageTypeCheck', type: 'Choice', outcome: 'SUCCEEDED', attempts: 0 },
-      { name: 'RecordRejection', type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
-      { name: 'NotSupportedImageType', type: 'Fail', outcome: 'FAILED', attempts: 0 },
+      { name: STATES.extractImageMetadata, type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
+      { name: STATES.imageTypeCheck, type: 'Choice', outcome: 'SUCCEEDED', attempts: 0 },
+      { name: STATES.recordRejection, type: 'Task', outcome: 'SUCCEEDED', attempts: 1 },
+      { name: STATES.notSupportedImageType, type: 'Fail', outcome: 'FAILED', attempts: 0 },
     ]);
-    expect(steps[3]).toMatchObject({ error: 'NotSupportedImageType', cause, durationMs: 0 });
+    expect(steps[3]).toMatchObject({ error: STATES.notSupportedImageType, cause, durationMs: 0 });
   });
 
   it('counts a retried DetectLabels as two attempts that ended well', () => {
     const history = new History();
     const branch = upToParallel(history);
-    const throttled = history.attempt('DetectLabels', branch.labels, {
+    const throttled = history.attempt(STATES.detectLabels, branch.labels, {
       error: 'ThrottlingException',
       cause: lambdaCause('ThrottlingException', 'Rate exceeded'),
     });
-    const labelsDone = history.attempt('DetectLabels', throttled);
-    const thumbDone = history.attempt('GenerateThumbnail', branch.thumbnail);
-    history.exited('Task', 'DetectLabels', labelsDone);
-    history.exited('Task', 'GenerateThumbnail', thumbDone);
+    const labelsDone = history.attempt(STATES.detectLabels, throttled);
+    const thumbDone = history.attempt(STATES.generateThumbnail, branch.thumbnail);
+    history.exited('Task', STATES.detectLabels, labelsDone);
+    history.exited('Task', STATES.generateThumbnail, thumbDone);
 
-    const labels = timelineFrom(history.events).find((s) => s.name === 'DetectLabels');
+    const labels = timelineFrom(history.events).find((s) => s.name === STATES.detectLabels);
 
     expect(labels).toMatchObject({ attempts: 2, outcome: 'SUCCEEDED', error: null, cause: null });
   });
 
   it('shows a running execution: the current step RUNNING, no end, no duration', () => {
     const history = new History();
-    history.task('ExtractImageMetadata');
-    history.choice('ImageTypeCheck');
-    const entered = history.entered('Task', 'StoreImageMetadata');
+    history.task(STATES.extractImageMetadata);
+    history.choice(STATES.imageTypeCheck);
+    const entered = history.entered('Task', STATES.storeImageMetadata);
     history.add('LambdaFunctionScheduled', {}, entered);
 
     const last = timelineFrom(history.events).at(-1);
 
     expect(last).toMatchObject({
-      name: 'StoreImageMetadata',
+      name: STATES.storeImageMetadata,
       outcome: 'RUNNING',
       endedAt: null,
       durationMs: null,
@@ -251,8 +252,8 @@ describe('timelineFrom', () => {
 
   it('keeps a step RUNNING between a failed attempt and its retry', () => {
     const history = new History();
-    const entered = history.entered('Task', 'ExtractImageMetadata');
-    history.attempt('ExtractImageMetadata', entered, {
+    const entered = history.entered('Task', STATES.extractImageMetadata);
+    history.attempt(STATES.extractImageMetadata, entered, {
       error: 'Lambda.ServiceException',
       cause: 'Service unavailable',
     });
@@ -262,8 +263,8 @@ describe('timelineFrom', () => {
 
   it('fails a step whose error was not caught, ending it when the error happened', () => {
     const history = new History();
-    const entered = history.entered('Task', 'ExtractImageMetadata');
-    const failed = history.attempt('ExtractImageMetadata', entered, {
+    const entered = history.entered('Task', STATES.extractImageMetadata);
+    const failed = history.attempt(STATES.extractImageMetadata, entered, {
       error: 'Sandbox.Timedout',
       cause: 'Task timed out after 30.00 seconds',
     });
@@ -283,7 +284,7 @@ describe('timelineFrom', () => {
 
   it('fails a step the execution ended around (stopped)', () => {
     const history = new History();
-    const entered = history.entered('Task', 'ExtractImageMetadata');
+    const entered = history.entered('Task', STATES.extractImageMetadata);
     history.add('LambdaFunctionScheduled', {}, entered);
     history.add('ExecutionAborted', {
       executionAbortedEventDetails: { error: 'Stopped', cause: 'by an operator' },
@@ -301,13 +302,13 @@ describe('timelineFrom', () => {
     const branch = upToParallel(history);
     const scheduled = history.add('LambdaFunctionScheduled', {}, branch.labels);
     history.add('LambdaFunctionStarted', {}, scheduled);
-    history.attempt('GenerateThumbnail', branch.thumbnail, {
+    history.attempt(STATES.generateThumbnail, branch.thumbnail, {
       error: 'ImageTooLarge',
       cause: 'image too large',
     });
     history.add('TaskStateAborted');
     history.add('ParallelStateFailed');
-    history.exited('Parallel', 'ProcessImage');
+    history.exited('Parallel', STATES.processImage);
 
     const byName = Object.fromEntries(timelineFrom(history.events).map((s) => [s.name, s]));
 

@@ -11,6 +11,7 @@ import {
 } from '../../lambda/shared/bounds';
 import { PayloadTooLarge } from '../../lambda/shared/errors';
 import type { ImageMetadata, Label } from '../../lambda/shared/model';
+import { STATES } from '../../lambda/shared/workflow';
 import { silentLog } from './helpers';
 
 describe('boundedText', () => {
@@ -63,13 +64,13 @@ describe('boundedResult', () => {
   it('returns a result whose JSON fits the budget', () => {
     const result = { labels: [{ name: 'Cat', confidence: 90 }], reason: null };
 
-    expect(boundedResult(result, 'DetectLabels')).toBe(result);
+    expect(boundedResult(result, STATES.detectLabels)).toBe(result);
   });
 
   it('fails when the JSON is over the budget, with PayloadTooLarge and a readable reason', () => {
     const result = { make: 'X'.repeat(MAX_STEP_RESULT_BYTES) };
 
-    const attempt = () => boundedResult(result, 'ExtractImageMetadata');
+    const attempt = () => boundedResult(result, STATES.extractImageMetadata);
 
     expect(attempt).toThrow(PayloadTooLarge);
     expect(attempt).toThrow(
@@ -86,7 +87,7 @@ describe('boundedResult', () => {
   it('becomes the FAILED reason as Step Functions reports it on AWS (Lambda JSON) and locally (plain text)', () => {
     let error: Error | undefined;
     try {
-      boundedResult({ make: 'X'.repeat(100_000) }, 'ExtractImageMetadata');
+      boundedResult({ make: 'X'.repeat(100_000) }, STATES.extractImageMetadata);
     } catch (e) {
       error = e as Error;
     }
@@ -141,16 +142,16 @@ describe('record sizes', () => {
         action: 'ready',
         photo,
         executionId,
-        results: [
-          { labels, reason: 'R'.repeat(1000) },
-          {
+        results: {
+          labels: { labels, reason: 'R'.repeat(1000) },
+          thumbnail: {
             key: `Thumbnails/${photo.owner}/${photo.photoId}.jpg`,
             width: 250,
             height: 250,
             format: 'jpeg',
             sizeBytes: 1,
           },
-        ],
+        },
       },
       deps,
     );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineStep } from '../../lambda/shared/api';
 import { priceTableProblems, priceUsage, usageFromTimeline } from '../../lambda/shared/cost';
+import { STATES } from '../../lambda/shared/workflow';
 import { DEFAULT_PRICES } from '../../lib/config';
 
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
@@ -21,14 +22,14 @@ function step(name: string, type: string, startMs: number, durationMs: number, a
 
 /** A READY photo's path, with DetectLabels retried once (Rekognition throttled). */
 const READY_PATH = [
-  step('ExtractImageMetadata', 'Task', 0, 100),
-  step('ImageTypeCheck', 'Choice', 100, 0),
-  step('StoreImageMetadata', 'Task', 100, 50),
-  step('ProcessImage', 'Parallel', 150, 1000),
-  step('DetectLabels', 'Task', 150, 1000, 2),
-  step('GenerateThumbnail', 'Task', 150, 400),
-  step('RecordReady', 'Task', 1150, 50),
-  step('PhotoReady', 'Succeed', 1200, 0),
+  step(STATES.extractImageMetadata, 'Task', 0, 100),
+  step(STATES.imageTypeCheck, 'Choice', 100, 0),
+  step(STATES.storeImageMetadata, 'Task', 100, 50),
+  step(STATES.processImage, 'Parallel', 150, 1000),
+  step(STATES.detectLabels, 'Task', 150, 1000, 2),
+  step(STATES.generateThumbnail, 'Task', 150, 400),
+  step(STATES.recordReady, 'Task', 1150, 50),
+  step(STATES.photoReady, 'Succeed', 1200, 0),
 ];
 const MEMORY = {
   ExtractImageMetadata: 512,

@@ -10,13 +10,8 @@ import {
   recordPhoto,
 } from '../../lambda/record-photo/record-photo';
 import { InvalidInput } from '../../lambda/shared/errors';
-import type {
-  ImageMetadata,
-  PhotoRecord,
-  PhotoRef,
-  RecordRequest,
-  ThumbnailResult,
-} from '../../lambda/shared/model';
+import type { ImageMetadata, PhotoRecord, PhotoRef, ThumbnailResult } from '../../lambda/shared/model';
+import type { RecordRequest } from '../../lambda/shared/workflow';
 import { FakeTable, silentLog } from './helpers';
 
 const EXECUTION_NAME = 'p1-0123456789abcdef0123456789abcdef';
@@ -132,8 +127,8 @@ describe('recordPhoto', () => {
         action: 'ready',
         photo,
         executionId: EXECUTION_ID,
-        results: [
-          {
+        results: {
+          labels: {
             labels: [
               { name: 'Cat', confidence: 98.5 },
               { name: 'Pet Animal', confidence: 90 },
@@ -141,7 +136,7 @@ describe('recordPhoto', () => {
             reason: null,
           },
           thumbnail,
-        ],
+        },
       },
       deps,
     );
@@ -181,7 +176,7 @@ describe('recordPhoto', () => {
         action: 'ready',
         photo,
         executionId: EXECUTION_ID,
-        results: [{ labels: [], reason: null }, thumbnail],
+        results: { labels: { labels: [], reason: null }, thumbnail },
         rendition,
       }),
       deps,
@@ -196,7 +191,7 @@ describe('recordPhoto', () => {
         action: 'ready',
         photo,
         executionId: EXECUTION_ID,
-        results: [{ labels: [], reason: null }, thumbnail],
+        results: { labels: { labels: [], reason: null }, thumbnail },
         rendition: { key: 'Renditions/alice/p1.gif', format: 'gif' },
       }),
     ).toThrow(/rendition must be null or a Rendition/);
@@ -206,7 +201,12 @@ describe('recordPhoto', () => {
     const reason = 'No labels: Rekognition found nothing it is at least 70% confident about';
 
     await recordPhoto(
-      { action: 'ready', photo, executionId: EXECUTION_ID, results: [{ labels: [], reason }, thumbnail] },
+      {
+        action: 'ready',
+        photo,
+        executionId: EXECUTION_ID,
+        results: { labels: { labels: [], reason }, thumbnail },
+      },
       deps,
     );
 
@@ -294,7 +294,12 @@ describe('recordPhoto', () => {
 
   it.each<RecordRequest>([
     { action: 'metadata', photo, executionId: EXECUTION_ID, metadata },
-    { action: 'ready', photo, executionId: EXECUTION_ID, results: [{ labels: [], reason: null }, thumbnail] },
+    {
+      action: 'ready',
+      photo,
+      executionId: EXECUTION_ID,
+      results: { labels: { labels: [], reason: null }, thumbnail },
+    },
     { action: 'rejected', photo, executionId: EXECUTION_ID, metadata, supportedFormats: ['jpeg'] },
     { action: 'failed', photo, executionId: EXECUTION_ID, error: { Error: 'ObjectNotFound' } },
   ])('$action: leaves the tombstone of a photo deleted while it was processing as it is', async (request) => {
@@ -429,7 +434,7 @@ describe('parseRecordRequest', () => {
         action: 'ready',
         photo,
         executionId: EXECUTION_ID,
-        results: [{ labels: [], reason: null }, thumbnail],
+        results: { labels: { labels: [], reason: null }, thumbnail },
       },
       { action: 'failed', photo, executionId: EXECUTION_ID, error: { Error: 'States.ALL', Cause: 'x' } },
     ];
@@ -449,7 +454,17 @@ describe('parseRecordRequest', () => {
     [
       'ready has no results',
       { action: 'ready', photo, executionId: EXECUTION_ID },
-      /results \[LabelsResult, ThumbnailResult\]/,
+      /results \{ labels: LabelsResult, thumbnail: ThumbnailResult \}/,
+    ],
+    [
+      'ready has its results by position (the Parallel without its ResultSelector)',
+      {
+        action: 'ready',
+        photo,
+        executionId: EXECUTION_ID,
+        results: [{ labels: [], reason: null }, thumbnail],
+      },
+      /results \{ labels: LabelsResult, thumbnail: ThumbnailResult \} \(ProcessImage's output\), got /,
     ],
     ['failed has no error', { action: 'failed', photo, executionId: EXECUTION_ID }, /caught error/],
   ])('fails when %s', (_, event, message) => {
@@ -552,7 +567,12 @@ describe('duplicates', () => {
 
     // Act
     await recordPhoto(
-      { action: 'ready', photo, executionId: EXECUTION_ID, results: [{ labels, reason: null }, thumbnail] },
+      {
+        action: 'ready',
+        photo,
+        executionId: EXECUTION_ID,
+        results: { labels: { labels, reason: null }, thumbnail },
+      },
       deps,
     );
 
@@ -575,7 +595,7 @@ describe('duplicates', () => {
         action: 'ready',
         photo,
         executionId: EXECUTION_ID,
-        results: [{ labels, reason: null, duplicateOf: 'p0' }, thumbnail],
+        results: { labels: { labels, reason: null, duplicateOf: 'p0' }, thumbnail },
       },
       deps,
     );

@@ -11,7 +11,8 @@ import type { S3EventRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { StartExecutionFailed } from '../../lambda/shared/errors';
-import type { PhotoRecord, PhotoTombstone, WorkflowInput } from '../../lambda/shared/model';
+import type { PhotoRecord, PhotoTombstone } from '../../lambda/shared/model';
+import type { WorkflowInput } from '../../lambda/shared/workflow';
 import {
   decodeS3Key,
   executionNameFor,

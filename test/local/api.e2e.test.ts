@@ -16,7 +16,10 @@ import type {
   TimelineStep,
 } from '../../lambda/shared/api';
 import { TERMINAL_STATUSES } from '../../lambda/shared/photo-view';
+import { STATES } from '../../lambda/shared/workflow';
 import { resolveConfig } from '../../lib/config';
+import { definitionFromTemplate, IMAGE_PROC_ARN_OUTPUT, workflowGraph } from '../../lib/workflow-graph';
+import { LOCAL_OWNER } from '../../local/ports';
 import { sleep, startTestCloud, type TestCloud } from './e2e-helpers';
 import { fixturePath } from './fixtures';
 
@@ -28,14 +31,14 @@ const THUMBNAIL_BOX = 250;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 /** The states a READY photo passes through, in the order they start (the two Parallel branches in either order). */
 const READY_PATH = [
-  'ExtractImageMetadata',
-  'ImageTypeCheck',
-  'StoreImageMetadata',
-  'GenerateRendition',
-  'ProcessImage',
-  'RecordReady',
+  STATES.extractImageMetadata,
+  STATES.imageTypeCheck,
+  STATES.storeImageMetadata,
+  STATES.generateRendition,
+  STATES.processImage,
+  STATES.recordReady,
 ];
-const PARALLEL_BRANCHES = ['DetectLabels', 'GenerateThumbnail'];
+const PARALLEL_BRANCHES = [STATES.detectLabels, STATES.generateThumbnail];
 /** Small enough to use up in a test, large enough for every other test's uploads of one user. */
 const DAILY_QUOTA = 20;
 
@@ -166,6 +169,28 @@ const alicePhoto = () => {
   return alice;
 };
 
+describe('the web app’s config.json', () => {
+  it('is local mode with the graph of the ImageProc definition the cloud runs', async () => {
+    // Prepare
+    const { template } = env.cloud;
+    const output = template.Outputs?.[IMAGE_PROC_ARN_OUTPUT]?.Value as { Ref?: string } | undefined;
+    const imageProc = output?.Ref ?? `no ${IMAGE_PROC_ARN_OUTPUT} output`;
+    const stateMachine = template.Resources[imageProc];
+
+    // Act
+    const response = await fetch(`${env.cloud.endpoints.web}/config.json`);
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      mode: 'local',
+      apiUrl: '/api',
+      user: LOCAL_OWNER,
+      workflow: workflowGraph(definitionFromTemplate(stateMachine.Properties?.DefinitionString)),
+    });
+  });
+});
+
 describe('a photo uploaded through the API', () => {
   it(
     'gets a presigned POST, is stored by S3 and ends READY with labels, image URLs and its path',
@@ -254,11 +279,13 @@ function expectReadyTimeline(timeline: TimelineStep[]): void {
   ).toEqual(positions);
   for (const branch of PARALLEL_BRANCHES) {
     const position = names.indexOf(branch);
-    expect(position, `${branch} runs inside ProcessImage`).toBeGreaterThan(names.indexOf('ProcessImage'));
-    expect(position).toBeLessThan(names.indexOf('RecordReady'));
+    expect(position, `${branch} runs inside ProcessImage`).toBeGreaterThan(
+      names.indexOf(STATES.processImage),
+    );
+    expect(position).toBeLessThan(names.indexOf(STATES.recordReady));
   }
-  expect(names).not.toContain('RecordFailure');
-  expect(names).not.toContain('RecordRejection');
+  expect(names).not.toContain(STATES.recordFailure);
+  expect(names).not.toContain(STATES.recordRejection);
   for (const name of [...READY_PATH, ...PARALLEL_BRANCHES]) {
     const step = timeline.find((s) => s.name === name)!;
     expect(step.outcome, name).toBe('SUCCEEDED');

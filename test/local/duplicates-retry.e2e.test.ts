@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiError, PhotoDetail, RetryPhotoResponse } from '../../lambda/shared/api';
+import { STATES } from '../../lambda/shared/workflow';
 import type { LocalCloud } from '../../local/cloud';
 import { readRecord } from '../../local/pipeline-run';
 import { ApiClient } from './api-client';
@@ -137,7 +138,7 @@ describe('retry', () => {
       const ready = await api.waitForPhoto(user, upload.photoId);
       expect(ready).toMatchObject({ status: 'READY', attempts: 2, reason: null });
       expect(ready.execution.name).not.toBe(failed.execution.name);
-      expect(ready.timeline.map((step) => step.name)).toContain('RecordReady');
+      expect(ready.timeline.map((step) => step.name)).toContain(STATES.recordReady);
       expect(await thumbnailServed(ready)).toBe(true);
       const record = await readRecord(env.clients, env.target.table, user, upload.photoId);
       expect(record?.attemptHistory).toEqual([

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { WorkflowGraph } from '../../lambda/shared/workflow';
 import { parseConfig } from '../../web/src/config';
 import {
   formatBytes,
@@ -90,12 +91,21 @@ describe('routes', () => {
 
 describe('config.json', () => {
   const base = 'https://d111.cloudfront.net/app/index.html';
+  const workflow: WorkflowGraph = {
+    startAt: 'A',
+    states: [
+      { name: 'A', type: 'Task' },
+      { name: 'B', type: 'Succeed' },
+    ],
+    edges: [{ from: 'A', to: 'B', kind: 'next' }],
+  };
 
   it('reads local mode and resolves a relative API URL', () => {
-    expect(parseConfig({ mode: 'local', apiUrl: '/api/', user: 'local-user' }, base)).toEqual({
+    expect(parseConfig({ mode: 'local', apiUrl: '/api/', user: 'local-user', workflow }, base)).toEqual({
       mode: 'local',
       apiUrl: 'https://d111.cloudfront.net/api',
       user: 'local-user',
+      workflow,
     });
   });
 
@@ -109,6 +119,7 @@ describe('config.json', () => {
         clientId: 'client',
         cognitoDomain: 'https://p.auth.eu-west-1.amazoncognito.com/',
         redirectUri: 'https://d111.cloudfront.net/',
+        workflow,
       },
       base,
     );
@@ -125,10 +136,25 @@ describe('config.json', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    for (const key of ['apiUrl', 'region', 'userPoolId', 'clientId', 'cognitoDomain', 'redirectUri']) {
+    for (const key of [
+      'apiUrl',
+      'region',
+      'userPoolId',
+      'clientId',
+      'cognitoDomain',
+      'redirectUri',
+      'workflow',
+    ]) {
       expect(message).toContain(`"${key}"`);
     }
     expect(() => parseConfig({ mode: 'other' }, base)).toThrow(/"mode"/);
     expect(() => parseConfig([], base)).toThrow(/object/);
+  });
+
+  it('fails when the workflow graph has an edge to a state it does not list', () => {
+    const broken = { ...workflow, edges: [{ from: 'A', to: 'C', kind: 'next' }] };
+    expect(() => parseConfig({ mode: 'local', apiUrl: '/api', user: 'u', workflow: broken }, base)).toThrow(
+      /"workflow" must be the state machine graph/,
+    );
   });
 });

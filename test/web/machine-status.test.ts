@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineStep } from '../../lambda/shared/api';
-import { computeMachineStatus, isExecutionRunning, STATE_NAMES } from '../../web/src/machine-status';
+import { STATE_NAMES, STATES } from '../../lambda/shared/workflow';
+import { computeMachineStatus, isExecutionRunning } from '../../web/src/machine-status';
 
 let clock = Date.UTC(2025, 0, 1);
 function step(
@@ -29,15 +30,15 @@ const outcomes = (status: ReturnType<typeof computeMachineStatus>) =>
 describe('computeMachineStatus', () => {
   it('follows a READY photo down the happy path', () => {
     const timeline = [
-      step('ExtractImageMetadata'),
-      step('ImageTypeCheck'),
-      step('StoreImageMetadata'),
-      step('GenerateRendition'),
-      step('ProcessImage', 'SUCCEEDED', { type: 'Parallel' }),
-      step('DetectLabels'),
-      step('GenerateThumbnail'),
-      step('RecordReady'),
-      step('PhotoReady', 'SUCCEEDED', { type: 'Succeed' }),
+      step(STATES.extractImageMetadata),
+      step(STATES.imageTypeCheck),
+      step(STATES.storeImageMetadata),
+      step(STATES.generateRendition),
+      step(STATES.processImage, 'SUCCEEDED', { type: 'Parallel' }),
+      step(STATES.detectLabels),
+      step(STATES.generateThumbnail),
+      step(STATES.recordReady),
+      step(STATES.photoReady, 'SUCCEEDED', { type: 'Succeed' }),
     ];
     const status = computeMachineStatus('READY', timeline.reverse(), false);
     expect(outcomes(status)).toEqual({
@@ -55,7 +56,7 @@ describe('computeMachineStatus', () => {
       RecordFailure: 'skipped',
       ImageProcessingFailed: 'skipped',
     });
-    expect(status.stoppedAt).toEqual(['PhotoReady']);
+    expect(status.stoppedAt).toEqual([STATES.photoReady]);
     expect(status.failedAt).toBeNull();
     expect(status.nodes.DetectLabels.durationMs).toBe(50);
   });
@@ -64,17 +65,17 @@ describe('computeMachineStatus', () => {
     const status = computeMachineStatus(
       'REJECTED',
       [
-        step('ExtractImageMetadata'),
-        step('ImageTypeCheck'),
-        step('RecordRejection'),
-        step('NotSupportedImageType', 'FAILED'),
+        step(STATES.extractImageMetadata),
+        step(STATES.imageTypeCheck),
+        step(STATES.recordRejection),
+        step(STATES.notSupportedImageType, 'FAILED'),
       ],
       false,
     );
     expect(status.nodes.RecordRejection.outcome).toBe('succeeded');
     expect(status.nodes.NotSupportedImageType.outcome).toBe('failed');
     expect(status.nodes.StoreImageMetadata.outcome).toBe('skipped');
-    expect(status.stoppedAt).toEqual(['NotSupportedImageType']);
+    expect(status.stoppedAt).toEqual([STATES.notSupportedImageType]);
     expect(status.failedAt).toBeNull();
   });
 
@@ -82,14 +83,14 @@ describe('computeMachineStatus', () => {
     const status = computeMachineStatus(
       'FAILED',
       [
-        step('ExtractImageMetadata'),
-        step('ImageTypeCheck'),
-        step('StoreImageMetadata'),
-        step('ProcessImage', 'FAILED', { type: 'Parallel', error: 'ImageTooLarge' }),
-        step('DetectLabels', 'RUNNING'),
-        step('GenerateThumbnail', 'FAILED', { error: 'ImageTooLarge', attempts: 1 }),
-        step('RecordFailure'),
-        step('ImageProcessingFailed', 'FAILED', { type: 'Fail' }),
+        step(STATES.extractImageMetadata),
+        step(STATES.imageTypeCheck),
+        step(STATES.storeImageMetadata),
+        step(STATES.processImage, 'FAILED', { type: 'Parallel', error: 'ImageTooLarge' }),
+        step(STATES.detectLabels, 'RUNNING'),
+        step(STATES.generateThumbnail, 'FAILED', { error: 'ImageTooLarge', attempts: 1 }),
+        step(STATES.recordFailure),
+        step(STATES.imageProcessingFailed, 'FAILED', { type: 'Fail' }),
       ],
       false,
     );
@@ -97,56 +98,60 @@ describe('computeMachineStatus', () => {
     expect(status.nodes.DetectLabels).toMatchObject({ outcome: 'failed', aborted: true });
     expect(status.nodes.ProcessImage.outcome).toBe('failed');
     expect(status.nodes.RecordFailure.outcome).toBe('succeeded');
-    expect(status.failedAt).toBe('GenerateThumbnail');
-    expect(status.stoppedAt).toEqual(['ImageProcessingFailed']);
+    expect(status.failedAt).toBe(STATES.generateThumbnail);
+    expect(status.stoppedAt).toEqual([STATES.imageProcessingFailed]);
   });
 
   it('blames the branch with the error, not the sibling the Parallel stopped', () => {
     const status = computeMachineStatus(
       'FAILED',
       [
-        step('ProcessImage', 'FAILED', { type: 'Parallel', error: 'ImageTooLarge' }),
-        step('DetectLabels', 'FAILED', { cause: 'The step was stopped before it finished.' }),
-        step('GenerateThumbnail', 'FAILED', { error: 'ImageTooLarge' }),
-        step('RecordFailure'),
-        step('ImageProcessingFailed', 'FAILED', { type: 'Fail', error: 'ImageTooLarge' }),
+        step(STATES.processImage, 'FAILED', { type: 'Parallel', error: 'ImageTooLarge' }),
+        step(STATES.detectLabels, 'FAILED', { cause: 'The step was stopped before it finished.' }),
+        step(STATES.generateThumbnail, 'FAILED', { error: 'ImageTooLarge' }),
+        step(STATES.recordFailure),
+        step(STATES.imageProcessingFailed, 'FAILED', { type: 'Fail', error: 'ImageTooLarge' }),
       ],
       false,
     );
     expect(status.nodes.DetectLabels).toMatchObject({ outcome: 'failed', aborted: true });
-    expect(status.failedAt).toBe('GenerateThumbnail');
+    expect(status.failedAt).toBe(STATES.generateThumbnail);
   });
 
   it('shows the running states of a photo in progress', () => {
     const status = computeMachineStatus(
       'PROCESSING',
       [
-        step('ExtractImageMetadata'),
-        step('ImageTypeCheck'),
-        step('StoreImageMetadata'),
-        step('ProcessImage', 'RUNNING', { type: 'Parallel' }),
-        step('DetectLabels', 'RUNNING'),
-        step('GenerateThumbnail'),
+        step(STATES.extractImageMetadata),
+        step(STATES.imageTypeCheck),
+        step(STATES.storeImageMetadata),
+        step(STATES.processImage, 'RUNNING', { type: 'Parallel' }),
+        step(STATES.detectLabels, 'RUNNING'),
+        step(STATES.generateThumbnail),
       ],
       true,
     );
     expect(status.nodes.ProcessImage.outcome).toBe('running');
     expect(status.nodes.DetectLabels.outcome).toBe('running');
     expect(status.nodes.RecordReady.outcome).toBe('skipped');
-    expect(status.stoppedAt).toEqual(['DetectLabels']);
+    expect(status.stoppedAt).toEqual([STATES.detectLabels]);
   });
 
   it('derives the Parallel from its branches when the timeline leaves it out', () => {
     const status = computeMachineStatus(
       'PROCESSING',
-      [step('DetectLabels'), step('GenerateThumbnail', 'RUNNING')],
+      [step(STATES.detectLabels), step(STATES.generateThumbnail, 'RUNNING')],
       true,
     );
     expect(status.nodes.ProcessImage.outcome).toBe('running');
   });
 
   it('keeps steps it does not know for the table', () => {
-    const status = computeMachineStatus('READY', [step('ExtractImageMetadata'), step('SomethingNew')], false);
+    const status = computeMachineStatus(
+      'READY',
+      [step(STATES.extractImageMetadata), step('SomethingNew')],
+      false,
+    );
     expect(status.unknownSteps.map((s) => s.name)).toEqual(['SomethingNew']);
   });
 
@@ -154,7 +159,7 @@ describe('computeMachineStatus', () => {
     const ready = computeMachineStatus('READY', [], false);
     expect(ready.inferred).toBe(true);
     expect(ready.nodes.RecordReady.outcome).toBe('succeeded');
-    expect(ready.stoppedAt).toEqual(['PhotoReady']);
+    expect(ready.stoppedAt).toEqual([STATES.photoReady]);
     const rejected = computeMachineStatus('REJECTED', [], false);
     expect(rejected.nodes.NotSupportedImageType.outcome).toBe('failed');
     const processing = computeMachineStatus('PROCESSING', [], true);
@@ -171,12 +176,14 @@ describe('isExecutionRunning', () => {
 
   it('otherwise: processing runs; a final record runs until an end state is entered', () => {
     expect(isExecutionRunning('PROCESSING', null, [])).toBe(true);
-    expect(isExecutionRunning('READY', null, [step('RecordReady', 'RUNNING')])).toBe(true);
-    expect(isExecutionRunning('READY', null, [step('RecordReady'), step('PhotoReady')])).toBe(false);
+    expect(isExecutionRunning('READY', null, [step(STATES.recordReady, 'RUNNING')])).toBe(true);
+    expect(isExecutionRunning('READY', null, [step(STATES.recordReady), step(STATES.photoReady)])).toBe(
+      false,
+    );
     expect(
       isExecutionRunning('FAILED', null, [
-        step('DetectLabels', 'RUNNING'),
-        step('ImageProcessingFailed', 'FAILED'),
+        step(STATES.detectLabels, 'RUNNING'),
+        step(STATES.imageProcessingFailed, 'FAILED'),
       ]),
     ).toBe(false);
   });

@@ -2,9 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { CognitoConfig } from '../../lambda/shared/web-config';
 import { ApiClient } from '../src/api';
 import { CognitoAuth } from '../src/auth';
-import { type CognitoConfig, loadConfig } from '../src/config';
+import { loadConfig } from '../src/config';
 import { assigned, fakeLocation, installFakeDom } from './fake-dom';
 
 const PORT = 4713;
@@ -24,7 +25,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.stdout?.on('data', () => resolve()));
   installFakeDom(BASE);
   config = (await loadConfig(BASE)) as CognitoConfig;
-});
+}, 60_000); // The mock synthesizes the app for config.json's workflow graph before it listens.
 
 afterAll(() => server?.kill());
 

@@ -12,8 +12,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PhotoDetail, PhotoSummary, TimelineStep } from '../../lambda/shared/api';
+import type { CognitoConfig } from '../../lambda/shared/web-config';
+import { WEB_CONFIG_FILE } from '../../lambda/shared/web-config';
+import { STATES } from '../../lambda/shared/workflow';
+import { synthesize } from '../../local/template';
+import { localWebConfig } from '../../local/web-config';
 
 const PORT = Number(process.env.MOCK_PORT ?? 4700);
+/**
+ * The local cloud's config.json, the state machine's graph included: synthesized from lib/ (a few
+ * seconds at start) so the picture the mock shows is the real definition's, like the app's anywhere.
+ */
+const LOCAL_CONFIG = localWebConfig(synthesize().template, { apiUrl: '/api', user: 'local-user' });
 const DIST = fileURLToPath(new URL('../dist', import.meta.url));
 const MAX_BYTES = 20 * 1024 * 1024;
 /** MOCK_MODE=cognito: config.json in cognito mode, a fake token endpoint, and a bearer check on the API. */
@@ -51,39 +61,39 @@ function svgUri(hue: number, w: number, h: number, text: string): string {
 type Plan = [name: string, type: string, start: number, end: number, error?: string, cause?: string][];
 
 const COMMON: Plan = [
-  ['ExtractImageMetadata', 'Task', 0, 600],
-  ['ImageTypeCheck', 'Choice', 600, 620],
+  [STATES.extractImageMetadata, 'Task', 0, 600],
+  [STATES.imageTypeCheck, 'Choice', 600, 620],
 ];
 const PLANS: Record<MockPhoto['outcome'], Plan> = {
   ready: [
     ...COMMON,
-    ['StoreImageMetadata', 'Task', 620, 920],
-    ['ProcessImage', 'Parallel', 920, 3120],
-    ['DetectLabels', 'Task', 920, 2920],
-    ['GenerateThumbnail', 'Task', 920, 1820],
-    ['RecordReady', 'Task', 3120, 3370],
-    ['PhotoReady', 'Succeed', 3370, 3370],
+    [STATES.storeImageMetadata, 'Task', 620, 920],
+    [STATES.processImage, 'Parallel', 920, 3120],
+    [STATES.detectLabels, 'Task', 920, 2920],
+    [STATES.generateThumbnail, 'Task', 920, 1820],
+    [STATES.recordReady, 'Task', 3120, 3370],
+    [STATES.photoReady, 'Succeed', 3370, 3370],
   ],
   rejected: [
     ...COMMON,
-    ['RecordRejection', 'Task', 620, 920],
+    [STATES.recordRejection, 'Task', 620, 920],
     [
-      'NotSupportedImageType',
+      STATES.notSupportedImageType,
       'Fail',
       920,
       920,
-      'NotSupportedImageType',
+      STATES.notSupportedImageType,
       'Only JPEG, PNG images are processed',
     ],
   ],
   failed: [
     ...COMMON,
-    ['StoreImageMetadata', 'Task', 620, 920],
-    ['ProcessImage', 'Parallel', 920, 1820, 'ImageTooLarge', 'Image exceeds the pixel limit'],
-    ['DetectLabels', 'Task', 920, 1820, '', 'The step was stopped before it finished.'],
-    ['GenerateThumbnail', 'Task', 920, 1820, 'ImageTooLarge', 'Image exceeds the pixel limit'],
-    ['RecordFailure', 'Task', 1820, 2070],
-    ['ImageProcessingFailed', 'Fail', 2070, 2070, 'ImageTooLarge', 'Image exceeds the pixel limit'],
+    [STATES.storeImageMetadata, 'Task', 620, 920],
+    [STATES.processImage, 'Parallel', 920, 1820, 'ImageTooLarge', 'Image exceeds the pixel limit'],
+    [STATES.detectLabels, 'Task', 920, 1820, '', 'The step was stopped before it finished.'],
+    [STATES.generateThumbnail, 'Task', 920, 1820, 'ImageTooLarge', 'Image exceeds the pixel limit'],
+    [STATES.recordFailure, 'Task', 1820, 2070],
+    [STATES.imageProcessingFailed, 'Fail', 2070, 2070, 'ImageTooLarge', 'Image exceeds the pixel limit'],
   ],
 };
 
@@ -101,7 +111,7 @@ function timelineOf(photo: MockPhoto, now: number): { steps: TimelineStep[]; don
       endedAt: running ? null : new Date(photo.uploadedAt + 300 + end).toISOString(),
       durationMs: running ? null : end - start,
       outcome: running ? 'RUNNING' : failed ? 'FAILED' : 'SUCCEEDED',
-      attempts: type === 'Task' ? (name === 'DetectLabels' ? 2 : 1) : 0,
+      attempts: type === 'Task' ? (name === STATES.detectLabels ? 2 : 1) : 0,
       error: failed ? error || null : null,
       cause: failed ? (cause ?? null) : null,
     });
@@ -114,7 +124,7 @@ function detailOf(photo: MockPhoto, now = Date.now()): PhotoDetail {
   const { steps, done } = timelineOf(photo, now);
   const has = (name: string) => steps.some((s) => s.name === name && s.outcome !== 'RUNNING');
   const status = !done
-    ? has('RecordReady')
+    ? has(STATES.recordReady)
       ? 'READY'
       : 'PROCESSING'
     : photo.outcome === 'ready'
@@ -122,8 +132,8 @@ function detailOf(photo: MockPhoto, now = Date.now()): PhotoDetail {
       : photo.outcome === 'rejected'
         ? 'REJECTED'
         : 'FAILED';
-  const known = has('ExtractImageMetadata');
-  const thumbnail = has('GenerateThumbnail') && photo.outcome === 'ready';
+  const known = has(STATES.extractImageMetadata);
+  const thumbnail = has(STATES.generateThumbnail) && photo.outcome === 'ready';
   return {
     photoId: photo.id,
     key: `Incoming/local-user/${photo.id}.jpg`,
@@ -202,8 +212,8 @@ createServer(async (req, res) => {
     });
     return res.end();
   }
-  if (url.pathname === '/config.json') {
-    if (MODE !== 'cognito') return send(res, 200, { mode: 'local', apiUrl: '/api', user: 'local-user' });
+  if (url.pathname === `/${WEB_CONFIG_FILE}`) {
+    if (MODE !== 'cognito') return send(res, 200, LOCAL_CONFIG);
     return send(res, 200, {
       mode: 'cognito',
       apiUrl: '/api',
@@ -212,7 +222,8 @@ createServer(async (req, res) => {
       clientId: 'mockclient',
       cognitoDomain: `http://localhost:${PORT}/mock-cognito`,
       redirectUri: `http://localhost:${PORT}/`,
-    });
+      workflow: LOCAL_CONFIG.workflow,
+    } satisfies CognitoConfig);
   }
   if (url.pathname === '/mock-cognito/oauth2/token' && method === 'POST') {
     const form = new URLSearchParams((await readBody(req)).toString());

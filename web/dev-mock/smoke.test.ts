@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { STATES } from '../../lambda/shared/workflow';
 import { assigned, FakeElement, FakeEvent, fakeDocument, fakeLocation, installFakeDom } from './fake-dom';
 
 const PORT = 4712;
@@ -41,7 +42,7 @@ beforeAll(async () => {
   main.append(mk('div', 'app'));
   body.append(mk('a', 'skip-link'), mk('div', 'session'), main, mk('div', 'announcer'));
   await import('../src/main');
-});
+}, 60_000); // The mock synthesizes the app for config.json's workflow graph before it listens.
 
 afterAll(() => {
   server?.kill();
@@ -105,18 +106,18 @@ it('opens the photo view with labels, EXIF, the state machine and the timeline',
   const outcome = (state: string) =>
     $(`[data-testid=state-machine] [data-state=${state}]`)!.getAttribute('data-outcome');
   for (const s of [
-    'ExtractImageMetadata',
-    'ImageTypeCheck',
-    'StoreImageMetadata',
-    'ProcessImage',
-    'DetectLabels',
-    'GenerateThumbnail',
-    'RecordReady',
-    'PhotoReady',
+    STATES.extractImageMetadata,
+    STATES.imageTypeCheck,
+    STATES.storeImageMetadata,
+    STATES.processImage,
+    STATES.detectLabels,
+    STATES.generateThumbnail,
+    STATES.recordReady,
+    STATES.photoReady,
   ]) {
     expect(outcome(s), s).toBe('succeeded');
   }
-  expect(outcome('RecordRejection')).toBe('skipped');
+  expect(outcome(STATES.recordRejection)).toBe('skipped');
   expect($('[data-testid=state-machine] [data-state=PhotoReady]')!.getAttribute('data-stopped')).toBe('true');
   expect($$('[data-testid=timeline] tbody tr').length).toBe(8);
 
@@ -131,12 +132,12 @@ it('shows where the failed photo failed, then deletes it', async () => {
   $('[data-testid=photo-card][data-status=failed]')!.click();
   await until(() => $('[data-testid=photo-view][data-status=failed]'), 'failed view');
   const node = (state: string) => $(`[data-testid=state-machine] [data-state=${state}]`)!;
-  expect(node('GenerateThumbnail').getAttribute('data-outcome')).toBe('failed');
-  expect(node('GenerateThumbnail').getAttribute('class')).toContain('sm-failed-here');
-  expect(node('DetectLabels').getAttribute('class')).toContain('sm-aborted');
-  expect(node('RecordFailure').getAttribute('data-outcome')).toBe('succeeded');
-  expect(node('ImageProcessingFailed').getAttribute('data-outcome')).toBe('failed');
-  expect(node('RecordReady').getAttribute('data-outcome')).toBe('skipped');
+  expect(node(STATES.generateThumbnail).getAttribute('data-outcome')).toBe('failed');
+  expect(node(STATES.generateThumbnail).getAttribute('class')).toContain('sm-failed-here');
+  expect(node(STATES.detectLabels).getAttribute('class')).toContain('sm-aborted');
+  expect(node(STATES.recordFailure).getAttribute('data-outcome')).toBe('succeeded');
+  expect(node(STATES.imageProcessingFailed).getAttribute('data-outcome')).toBe('failed');
+  expect(node(STATES.recordReady).getAttribute('data-outcome')).toBe('skipped');
   expect($('.sm-caption')!.textContent).toContain('Failed in GenerateThumbnail');
   expect($('[data-testid=photo-view-reason]')!.textContent).toContain('too large');
 

@@ -4,7 +4,7 @@
  * `aud` = client id, which only the ID token carries). local: the local cloud's user, with a sign-out
  * that really signs out of this page so the flow is testable without Cognito.
  */
-import type { CognitoConfig, LocalConfig } from './config';
+import type { CognitoConfig, LocalConfig } from '../../lambda/shared/web-config';
 import {
   buildAuthorizeUrl,
   buildCodeExchangeBody,

@@ -5,48 +5,15 @@
  */
 import type { TimelineStep } from '../../lambda/shared/api';
 import type { PhotoStatus } from '../../lambda/shared/model';
-
-export const STATE_NAMES = [
-  'ExtractImageMetadata',
-  'ImageTypeCheck',
-  'StoreImageMetadata',
-  'GenerateRendition',
-  'ProcessImage',
-  'DetectLabels',
-  'GenerateThumbnail',
-  'RecordReady',
-  'PhotoReady',
-  'RecordRejection',
-  'NotSupportedImageType',
-  'RecordFailure',
-  'ImageProcessingFailed',
-] as const;
-
-export type StateName = (typeof STATE_NAMES)[number];
-
-/** The ASL type of each state, for the table when the timeline lacks it and for drawing. */
-export const STATE_TYPES: Record<StateName, 'Task' | 'Choice' | 'Parallel' | 'Succeed' | 'Fail'> = {
-  ExtractImageMetadata: 'Task',
-  ImageTypeCheck: 'Choice',
-  StoreImageMetadata: 'Task',
-  GenerateRendition: 'Task',
-  ProcessImage: 'Parallel',
-  DetectLabels: 'Task',
-  GenerateThumbnail: 'Task',
-  RecordReady: 'Task',
-  PhotoReady: 'Succeed',
-  RecordRejection: 'Task',
-  NotSupportedImageType: 'Fail',
-  RecordFailure: 'Task',
-  ImageProcessingFailed: 'Fail',
-};
-
-const TERMINAL_STATES: readonly StateName[] = [
-  'PhotoReady',
-  'NotSupportedImageType',
-  'ImageProcessingFailed',
-];
-const BRANCHES: readonly StateName[] = ['DetectLabels', 'GenerateThumbnail'];
+import {
+  BRANCH_STATES,
+  OUTCOME_PATHS,
+  STATE_NAMES,
+  STATE_TYPES,
+  STATES,
+  type StateName,
+  TERMINAL_STATES,
+} from '../../lambda/shared/workflow';
 
 export type NodeOutcome = 'succeeded' | 'failed' | 'running' | 'skipped';
 
@@ -99,29 +66,16 @@ function inferFromStatus(status: PhotoStatus, nodes: Record<StateName, NodeStatu
   };
   switch (status) {
     case 'READY':
-      mark(
-        [
-          'ExtractImageMetadata',
-          'ImageTypeCheck',
-          'StoreImageMetadata',
-          'GenerateRendition',
-          'ProcessImage',
-          'DetectLabels',
-          'GenerateThumbnail',
-          'RecordReady',
-          'PhotoReady',
-        ],
-        'succeeded',
-      );
-      return ['PhotoReady'];
+      mark(OUTCOME_PATHS.READY, 'succeeded');
+      return [STATES.photoReady];
     case 'REJECTED':
-      mark(['ExtractImageMetadata', 'ImageTypeCheck', 'RecordRejection'], 'succeeded');
-      mark(['NotSupportedImageType'], 'failed');
-      return ['NotSupportedImageType'];
+      mark(OUTCOME_PATHS.REJECTED.slice(0, -1), 'succeeded');
+      mark([STATES.notSupportedImageType], 'failed');
+      return [STATES.notSupportedImageType];
     case 'FAILED':
-      mark(['RecordFailure'], 'succeeded');
-      mark(['ImageProcessingFailed'], 'failed');
-      return ['ImageProcessingFailed'];
+      mark([STATES.recordFailure], 'succeeded');
+      mark([STATES.imageProcessingFailed], 'failed');
+      return [STATES.imageProcessingFailed];
     default:
       return [];
   }
@@ -180,9 +134,10 @@ export function computeMachineStatus(
   }
 
   // A timeline without the Parallel's own entry: derive it from its branches.
-  const branchNodes = BRANCHES.map((name) => nodes[name]);
-  if (nodes.ProcessImage.outcome === 'skipped' && branchNodes.some((node) => node.outcome !== 'skipped')) {
-    nodes.ProcessImage.outcome = branchNodes.some((node) => node.outcome === 'failed')
+  const branchNodes = BRANCH_STATES.map((name) => nodes[name]);
+  const parallel = nodes[STATES.processImage];
+  if (parallel.outcome === 'skipped' && branchNodes.some((node) => node.outcome !== 'skipped')) {
+    parallel.outcome = branchNodes.some((node) => node.outcome === 'failed')
       ? 'failed'
       : branchNodes.some((node) => node.outcome === 'running' || node.outcome === 'skipped')
         ? 'running'
@@ -192,7 +147,7 @@ export function computeMachineStatus(
   let stoppedAt: StateName[];
   if (executionRunning) {
     const running = STATE_NAMES.filter((name) => nodes[name].outcome === 'running');
-    const leaves = running.filter((name) => name !== 'ProcessImage');
+    const leaves = running.filter((name) => name !== STATES.processImage);
     stoppedAt = leaves.length > 0 ? leaves : running;
   } else {
     const terminal = TERMINAL_STATES.filter((name) => nodes[name].outcome !== 'skipped');
@@ -208,7 +163,7 @@ export function computeMachineStatus(
   );
   const ended = (step: TimelineStep) => Date.parse(step.endedAt ?? step.startedAt) || 0;
   const leaves = failedSteps
-    .filter((step) => step.name !== 'ProcessImage')
+    .filter((step) => step.name !== STATES.processImage)
     .sort((a, b) => Number(b.error !== null) - Number(a.error !== null) || ended(a) - ended(b));
   const failedAt = (leaves[0] ?? failedSteps[0])?.name ?? null;
 

@@ -3,10 +3,11 @@
  * behind hash routes, with one polling loop for whichever view is showing.
  */
 import './styles.css';
+import type { AppConfig } from '../../lambda/shared/web-config';
 import { announce, mountAnnouncer } from './announcer';
 import { ApiClient } from './api';
 import { type Auth, type AuthState, CognitoAuth, LocalAuth } from './auth';
-import { type AppConfig, loadConfig } from './config';
+import { loadConfig } from './config';
 import { h } from './dom';
 import { Gallery } from './gallery';
 import { PhotoView } from './photo-view';
@@ -139,17 +140,21 @@ class App {
       onSignedOut,
     });
     const galleryRef = gallery;
-    const photoView = new PhotoView(this.api, {
-      fileNameFor: (photoId) => uploads.fileNameFor(photoId),
-      photoUpdated: (photo) => galleryRef.upsertPhoto(photo),
-      onDeleted: (photoId) => {
-        galleryRef.removePhoto(photoId);
-        this.lastOpenedPhotoId = null;
-        this.leavePhotoView(true);
+    const photoView = new PhotoView(
+      this.api,
+      {
+        fileNameFor: (photoId) => uploads.fileNameFor(photoId),
+        photoUpdated: (photo) => galleryRef.upsertPhoto(photo),
+        onDeleted: (photoId) => {
+          galleryRef.removePhoto(photoId);
+          this.lastOpenedPhotoId = null;
+          this.leavePhotoView(true);
+        },
+        onBack: () => this.leavePhotoView(false),
+        onSignedOut,
       },
-      onBack: () => this.leavePhotoView(false),
-      onSignedOut,
-    });
+      this.config.workflow,
+    );
     const galleryView = h('div', { class: 'gallery-view' }, uploads.element, gallery.element);
     this.session = { uploads, gallery, photoView, galleryView };
     this.root.replaceChildren(galleryView, photoView.element);

@@ -4,6 +4,7 @@
  * path. The view re-draws a section only when its data changed.
  */
 import type { PhotoDetail } from '../../lambda/shared/api';
+import type { WorkflowGraph } from '../../lambda/shared/workflow';
 import { describeCost } from './cost';
 import { h } from './dom';
 import {
@@ -129,12 +130,16 @@ export function renderExif(m: PhotoDetail['metadata']): Node[] {
 const LEGEND = { succeeded: 'Succeeded', failed: 'Failed', running: 'Running', skipped: 'Not visited' };
 
 /** The state machine with the photo's path through it, a sentence saying where it is, and a legend. */
-export function renderMachine(detail: Pick<PhotoDetail, 'status' | 'timeline'>, running: boolean): Node[] {
+export function renderMachine(
+  detail: Pick<PhotoDetail, 'status' | 'timeline'>,
+  running: boolean,
+  workflow: WorkflowGraph,
+): Node[] {
   const status = computeMachineStatus(detail.status, detail.timeline, running);
   const swatch = (name: string, text: string) =>
     h('li', {}, h('span', { class: `sm-swatch sm-swatch-${name}`, 'aria-hidden': 'true' }), text);
   return [
-    h('div', { class: 'sm-scroll' }, renderStateMachine(status)),
+    h('div', { class: 'sm-scroll' }, renderStateMachine(status, workflow)),
     h('p', { class: 'sm-caption' }, describeMachineStatus(status)),
     h(
       'ul',

@@ -4,6 +4,7 @@
  * Polls while processing.
  */
 import type { PhotoDetail, PhotoSummary } from '../../lambda/shared/api';
+import type { WorkflowGraph } from '../../lambda/shared/workflow';
 import { announce } from './announcer';
 import { type ApiClient, ApiError, detailToSummary } from './api';
 import { SignedOutError } from './auth';
@@ -63,6 +64,8 @@ export class PhotoView {
   constructor(
     private readonly api: ApiClient,
     private readonly callbacks: PhotoViewCallbacks,
+    /** The state machine's graph from config.json, which the photo's path is drawn on. */
+    private readonly workflow: WorkflowGraph,
   ) {
     const back = h(
       'a',
@@ -211,7 +214,7 @@ export class PhotoView {
     this.renderSection('exif', parts.exif, detail.metadata, () => renderExif(detail.metadata));
     const running = isExecutionRunning(detail.status, detail.execution.status, detail.timeline);
     this.renderSection('machine', parts.machine, [detail.status, detail.timeline, running], () =>
-      renderMachine(detail, running),
+      renderMachine(detail, running, this.workflow),
     );
     this.renderSection('timeline', parts.timeline, detail.timeline, () => renderTimeline(detail.timeline));
   }

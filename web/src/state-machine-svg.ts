@@ -1,11 +1,27 @@
 /**
- * A picture of the ImageProc state machine, hand laid out: the happy path down the middle with the
- * Parallel's two branches side by side, the rejection path and the failure path to the right. Each state
- * carries data-state and data-outcome; colours come from styles.css (light and dark).
+ * A picture of a photo's path through the ImageProc state machine. Which states and edges it draws
+ * comes from the graph of the definition that runs (config.json's `workflow`, made from the
+ * synthesized DefinitionString by lib/workflow-graph.ts), shipped with the app's runtime config rather
+ * than generated into the bundle: the same build then always draws the deployment it is served by,
+ * and the local cloud's picture is the one of the template it runs. Where each state sits is laid out
+ * by hand (the happy path down the middle with the Parallel's branches side by side, the rejection and
+ * failure paths to the right); a state this layout does not know (a renamed or new one) is still drawn,
+ * in a row below, and test/web/state-machine-svg.test.ts fails until the layout names it. Edges are
+ * routed from the boxes they join. Each state carries data-state and data-outcome; colours come from
+ * styles.css (light and dark).
  */
+
+import {
+  type GraphEdge,
+  type GraphState,
+  STATES,
+  type StateName,
+  type StateType,
+  type WorkflowGraph,
+} from '../../lambda/shared/workflow';
 import { svg } from './dom';
 import { formatDuration } from './format';
-import { type MachineStatus, type NodeStatus, STATE_TYPES, type StateName } from './machine-status';
+import type { MachineStatus, NodeStatus } from './machine-status';
 
 const WIDTH = 560;
 const HEIGHT = 580;
@@ -14,212 +30,253 @@ const MAIN_X = 170;
 const SIDE_X = 450;
 const BUS_X = 348;
 const RIGHT_X = 550;
+/** Rows of states the layout does not know, below the picture. */
+const EXTRA_ROW_H = 72;
+const EXTRA_COLUMNS = 3;
 
-interface Box {
+type Shape = 'task' | 'choice' | 'end' | 'parallel';
+
+interface Place {
   cx: number;
   y: number;
   w: number;
   h: number;
-  shape: 'task' | 'choice' | 'end' | 'parallel';
 }
 
-const LAYOUT: Record<StateName, Box> = {
-  ExtractImageMetadata: { cx: MAIN_X, y: 28, w: 170, h: BOX_H, shape: 'task' },
-  ImageTypeCheck: { cx: MAIN_X, y: 100, w: 176, h: 60, shape: 'choice' },
-  StoreImageMetadata: { cx: MAIN_X, y: 188, w: 170, h: BOX_H, shape: 'task' },
-  GenerateRendition: { cx: MAIN_X, y: 260, w: 170, h: BOX_H, shape: 'task' },
-  ProcessImage: { cx: MAIN_X, y: 332, w: 320, h: 90, shape: 'parallel' },
-  DetectLabels: { cx: 90, y: 364, w: 150, h: BOX_H, shape: 'task' },
-  GenerateThumbnail: { cx: 250, y: 364, w: 150, h: BOX_H, shape: 'task' },
-  RecordReady: { cx: MAIN_X, y: 450, w: 170, h: BOX_H, shape: 'task' },
-  PhotoReady: { cx: MAIN_X, y: 522, w: 170, h: BOX_H, shape: 'end' },
-  RecordRejection: { cx: SIDE_X, y: 108, w: 170, h: BOX_H, shape: 'task' },
-  NotSupportedImageType: { cx: SIDE_X, y: 180, w: 170, h: BOX_H, shape: 'end' },
-  RecordFailure: { cx: SIDE_X, y: 450, w: 170, h: BOX_H, shape: 'task' },
-  ImageProcessingFailed: { cx: SIDE_X, y: 522, w: 170, h: BOX_H, shape: 'end' },
+interface Box extends Place {
+  shape: Shape;
+}
+
+/** Where each ImageProc state sits. */
+export const LAYOUT: Readonly<Record<StateName, Place>> = {
+  [STATES.extractImageMetadata]: { cx: MAIN_X, y: 28, w: 170, h: BOX_H },
+  [STATES.imageTypeCheck]: { cx: MAIN_X, y: 100, w: 176, h: 60 },
+  [STATES.storeImageMetadata]: { cx: MAIN_X, y: 188, w: 170, h: BOX_H },
+  [STATES.generateRendition]: { cx: MAIN_X, y: 260, w: 170, h: BOX_H },
+  [STATES.processImage]: { cx: MAIN_X, y: 332, w: 320, h: 90 },
+  [STATES.detectLabels]: { cx: 90, y: 364, w: 150, h: BOX_H },
+  [STATES.generateThumbnail]: { cx: 250, y: 364, w: 150, h: BOX_H },
+  [STATES.recordReady]: { cx: MAIN_X, y: 450, w: 170, h: BOX_H },
+  [STATES.photoReady]: { cx: MAIN_X, y: 522, w: 170, h: BOX_H },
+  [STATES.recordRejection]: { cx: SIDE_X, y: 108, w: 170, h: BOX_H },
+  [STATES.notSupportedImageType]: { cx: SIDE_X, y: 180, w: 170, h: BOX_H },
+  [STATES.recordFailure]: { cx: SIDE_X, y: 450, w: 170, h: BOX_H },
+  [STATES.imageProcessingFailed]: { cx: SIDE_X, y: 522, w: 170, h: BOX_H },
+};
+
+/** What the rule edges of a Choice say (its Default edge says "other"). */
+const CHOICE_LABELS: Readonly<Partial<Record<StateName, string>>> = {
+  [STATES.imageTypeCheck]: 'supported type',
+};
+
+const SHAPES: Record<StateType, Shape> = {
+  Task: 'task',
+  Pass: 'task',
+  Wait: 'task',
+  Choice: 'choice',
+  Succeed: 'end',
+  Fail: 'end',
+  Parallel: 'parallel',
+  Map: 'parallel',
 };
 
 type Point = [number, number];
 
-interface Edge {
-  from: StateName | 'start';
-  to: StateName;
-  points: Point[];
-  label?: { text: string; x: number; y: number; anchor?: 'start' | 'middle' | 'end' };
-  error?: boolean;
+interface Label {
+  text: string;
+  x: number;
+  y: number;
+  anchor: 'start' | 'middle' | 'end';
 }
 
-const EDGES: Edge[] = [
-  {
-    from: 'start',
-    to: 'ExtractImageMetadata',
-    points: [
-      [MAIN_X, 18],
-      [MAIN_X, 28],
-    ],
-  },
-  {
-    from: 'ExtractImageMetadata',
-    to: 'ImageTypeCheck',
-    points: [
-      [MAIN_X, 72],
-      [MAIN_X, 100],
-    ],
-  },
-  {
-    from: 'ImageTypeCheck',
-    to: 'StoreImageMetadata',
-    points: [
-      [MAIN_X, 160],
-      [MAIN_X, 188],
-    ],
-    label: { text: 'supported type', x: MAIN_X + 8, y: 178, anchor: 'start' },
-  },
-  {
-    from: 'StoreImageMetadata',
-    to: 'GenerateRendition',
-    points: [
-      [MAIN_X, 232],
-      [MAIN_X, 260],
-    ],
-  },
-  {
-    from: 'GenerateRendition',
-    to: 'ProcessImage',
-    points: [
-      [MAIN_X, 304],
-      [MAIN_X, 332],
-    ],
-  },
-  {
-    from: 'ProcessImage',
-    to: 'RecordReady',
-    points: [
-      [MAIN_X, 422],
-      [MAIN_X, 450],
-    ],
-  },
-  {
-    from: 'RecordReady',
-    to: 'PhotoReady',
-    points: [
-      [MAIN_X, 494],
-      [MAIN_X, 522],
-    ],
-  },
-  {
-    from: 'ImageTypeCheck',
-    to: 'RecordRejection',
-    points: [
-      [MAIN_X + 88, 130],
-      [SIDE_X - 85, 130],
-    ],
-    label: { text: 'other', x: 312, y: 124 },
-  },
-  {
-    from: 'RecordRejection',
-    to: 'NotSupportedImageType',
-    points: [
-      [SIDE_X, 152],
-      [SIDE_X, 180],
-    ],
-  },
-  {
-    from: 'RecordFailure',
-    to: 'ImageProcessingFailed',
-    points: [
-      [SIDE_X, 494],
-      [SIDE_X, 522],
-    ],
-  },
-  // Catch → RecordFailure, along a dashed bus between the two columns.
-  {
-    from: 'ExtractImageMetadata',
-    to: 'RecordFailure',
-    error: true,
-    points: [
-      [MAIN_X + 85, 50],
-      [BUS_X, 50],
-      [BUS_X, 472],
-      [SIDE_X - 85, 472],
-    ],
-  },
-  {
-    from: 'StoreImageMetadata',
-    to: 'RecordFailure',
-    error: true,
-    points: [
-      [MAIN_X + 85, 210],
-      [BUS_X, 210],
-      [BUS_X, 472],
-      [SIDE_X - 85, 472],
-    ],
-  },
-  {
-    from: 'GenerateRendition',
-    to: 'RecordFailure',
-    error: true,
-    points: [
-      [MAIN_X + 85, 282],
-      [BUS_X, 282],
-      [BUS_X, 472],
-      [SIDE_X - 85, 472],
-    ],
-  },
-  {
-    from: 'ProcessImage',
-    to: 'RecordFailure',
-    error: true,
-    points: [
-      [MAIN_X + 160, 377],
-      [BUS_X, 377],
-      [BUS_X, 472],
-      [SIDE_X - 85, 472],
-    ],
-  },
-  {
-    from: 'RecordReady',
-    to: 'RecordFailure',
-    error: true,
-    points: [
-      [MAIN_X + 85, 472],
-      [SIDE_X - 85, 472],
-    ],
-  },
-  {
-    from: 'RecordRejection',
-    to: 'RecordFailure',
-    error: true,
-    points: [
-      [SIDE_X + 85, 130],
-      [RIGHT_X, 130],
-      [RIGHT_X, 472],
-      [SIDE_X + 85, 472],
-    ],
-  },
-];
+interface Edge {
+  from: string;
+  to: string;
+  points: Point[];
+  label?: Label;
+  error: boolean;
+  /** The edge leaves a Choice: taken only when the Choice itself succeeded. */
+  fromChoice: boolean;
+}
+
+interface Layout {
+  boxes: Map<string, Box>;
+  types: Map<string, StateType>;
+  edges: Edge[];
+  height: number;
+  startX: number;
+}
+
+function isKnown(name: string): name is StateName {
+  return Object.hasOwn(LAYOUT, name);
+}
+
+/** A state's rank in the layout's order; states it does not know come after, in the graph's order. */
+function layoutOrder(name: string): number {
+  return isKnown(name) ? Object.keys(LAYOUT).indexOf(name) : Number.MAX_SAFE_INTEGER;
+}
+
+/** The boxes: the hand layout for the states it knows, rows below it for any other. */
+function place(states: readonly GraphState[]): { boxes: Map<string, Box>; height: number } {
+  const boxes = new Map<string, Box>();
+  let extra = 0;
+  for (const state of states) {
+    const shape = SHAPES[state.type];
+    if (isKnown(state.name)) {
+      boxes.set(state.name, { ...LAYOUT[state.name], shape });
+      continue;
+    }
+    const row = Math.floor(extra / EXTRA_COLUMNS);
+    const column = extra % EXTRA_COLUMNS;
+    extra += 1;
+    boxes.set(state.name, {
+      cx: 90 + column * 180,
+      y: HEIGHT + 8 + row * EXTRA_ROW_H,
+      w: 150,
+      h: BOX_H,
+      shape,
+    });
+  }
+  return { boxes, height: HEIGHT + Math.ceil(extra / EXTRA_COLUMNS) * EXTRA_ROW_H };
+}
+
+const right = (box: Box) => box.cx + box.w / 2;
+const left = (box: Box) => box.cx - box.w / 2;
+const middle = (box: Box) => box.y + box.h / 2;
+const bottom = (box: Box) => box.y + box.h;
+
+/**
+ * The path of one edge. A Catch runs along the dashed bus between the two columns to the left side of
+ * its handler, or around the right of the side column when it starts there; any other edge goes
+ * straight down a column or across a row, else with an elbow.
+ */
+function route(from: Box, to: Box, catchEdge: boolean): Point[] {
+  if (middle(from) === middle(to) && from.cx < to.cx) {
+    return [
+      [right(from), middle(from)],
+      [left(to), middle(to)],
+    ];
+  }
+  if (catchEdge && from.cx === to.cx) {
+    return [
+      [right(from), middle(from)],
+      [RIGHT_X, middle(from)],
+      [RIGHT_X, middle(to)],
+      [right(to), middle(to)],
+    ];
+  }
+  if (catchEdge && from.cx < to.cx) {
+    return [
+      [right(from), middle(from)],
+      [BUS_X, middle(from)],
+      [BUS_X, middle(to)],
+      [left(to), middle(to)],
+    ];
+  }
+  if (from.cx === to.cx && bottom(from) <= to.y) {
+    return [
+      [from.cx, bottom(from)],
+      [to.cx, to.y],
+    ];
+  }
+  const turn = (bottom(from) + to.y) / 2;
+  return [
+    [from.cx, bottom(from)],
+    [from.cx, turn],
+    [to.cx, turn],
+    [to.cx, to.y],
+  ];
+}
+
+function edgeLabel(edge: GraphEdge, points: Point[]): Label | undefined {
+  const text =
+    edge.kind === 'default'
+      ? 'other'
+      : edge.kind === 'choice'
+        ? ((CHOICE_LABELS as Record<string, string | undefined>)[edge.from] ?? 'match')
+        : undefined;
+  if (!text) return undefined;
+  const [x1, y1] = points[0];
+  const [x2, y2] = points[points.length - 1];
+  if (x1 === x2) return { text, x: x1 + 8, y: y2 - 10, anchor: 'start' };
+  return { text, x: Math.round((x1 + x2) / 2), y: Math.round((y1 + y2) / 2) - 6, anchor: 'middle' };
+}
+
+/** Boxes and routed edges for a graph: every state and every edge of it, nothing else. */
+export function layoutGraph(graph: WorkflowGraph): Layout {
+  const { boxes, height } = place(graph.states);
+  const types = new Map(graph.states.map((state) => [state.name, state.type]));
+  // Drawn in the layout's order, the Catch edges last, so that the dashed bus lies under nothing.
+  const sorted = graph.edges
+    .map((edge, index) => ({ edge, index }))
+    .sort(
+      (a, b) =>
+        Number(a.edge.kind === 'catch') - Number(b.edge.kind === 'catch') ||
+        layoutOrder(a.edge.from) - layoutOrder(b.edge.from) ||
+        a.index - b.index,
+    );
+  const start = boxes.get(graph.startAt)!;
+  const edges: Edge[] = [
+    {
+      from: 'start',
+      to: graph.startAt,
+      points: [
+        [start.cx, 18],
+        [start.cx, start.y],
+      ],
+      error: false,
+      fromChoice: false,
+    },
+  ];
+  for (const { edge } of sorted) {
+    const points = route(boxes.get(edge.from)!, boxes.get(edge.to)!, edge.kind === 'catch');
+    edges.push({
+      from: edge.from,
+      to: edge.to,
+      points,
+      label: edgeLabel(edge, points),
+      error: edge.kind === 'catch',
+      fromChoice: types.get(edge.from) === 'Choice',
+    });
+  }
+  return { boxes, types, edges, height, startX: start.cx };
+}
+
+const NOT_VISITED: NodeStatus = {
+  outcome: 'skipped',
+  durationMs: null,
+  attempts: 0,
+  error: null,
+  cause: null,
+  aborted: false,
+};
+
+/** A state's status; a state the status does not know (not in the contract) was not visited. */
+function nodeOf(status: MachineStatus, name: string): NodeStatus {
+  return (status.nodes as Record<string, NodeStatus | undefined>)[name] ?? NOT_VISITED;
+}
 
 function visited(node: NodeStatus | undefined): boolean {
   return node !== undefined && node.outcome !== 'skipped';
 }
 
 function edgeTaken(edge: Edge, status: MachineStatus): boolean {
-  const to = status.nodes[edge.to];
+  const to = nodeOf(status, edge.to);
   if (edge.from === 'start') return visited(to);
-  const from = status.nodes[edge.from];
+  const from = nodeOf(status, edge.from);
   if (edge.error) return from.outcome === 'failed' && !from.aborted && visited(to);
-  if (edge.from === 'ImageTypeCheck') return from.outcome === 'succeeded' && visited(to);
+  if (edge.fromChoice) return from.outcome === 'succeeded' && visited(to);
   return visited(from) && visited(to);
 }
 
-function durationLine(name: StateName, node: NodeStatus, inferred: boolean): string {
+function durationLine(type: StateType, node: NodeStatus, inferred: boolean): string {
   if (node.outcome === 'skipped') return 'not run';
   if (node.outcome === 'running') return 'running…';
   if (node.aborted) return 'stopped';
   if (inferred && node.durationMs === null) return node.outcome === 'failed' ? 'ended here' : 'done';
   let text = formatDuration(node.durationMs);
   if (node.attempts > 1) text += ` · ${node.attempts} tries`;
-  if (node.outcome === 'failed' && STATE_TYPES[name] !== 'Fail') text = `✕ ${text}`;
+  if (node.outcome === 'failed' && type !== 'Fail') text = `✕ ${text}`;
   return text;
 }
 
@@ -262,16 +319,15 @@ function stopRing(box: Box): SVGElement {
   return svg('rect', { class: 'sm-stop-ring', x, y, width, height, rx });
 }
 
-function renderNode(name: StateName, status: MachineStatus): SVGGElement {
-  const box = LAYOUT[name];
-  const node = status.nodes[name];
-  const stopped = status.stoppedAt.includes(name);
-  const classes = ['sm-node', `sm-${node.outcome}`, `sm-type-${STATE_TYPES[name].toLowerCase()}`];
+function renderNode(name: string, box: Box, type: StateType, status: MachineStatus): SVGGElement {
+  const node = nodeOf(status, name);
+  const stopped = (status.stoppedAt as readonly string[]).includes(name);
+  const classes = ['sm-node', `sm-${node.outcome}`, `sm-type-${type.toLowerCase()}`];
   if (stopped) classes.push('sm-stopped');
   if (status.failedAt === name) classes.push('sm-failed-here');
   if (node.aborted) classes.push('sm-aborted');
 
-  const description = [`${name} (${STATE_TYPES[name]}): ${outcomeWord(node)}`];
+  const description = [`${name} (${type}): ${outcomeWord(node)}`];
   if (node.durationMs !== null) description.push(`took ${formatDuration(node.durationMs)}`);
   if (node.attempts > 1) description.push(`${node.attempts} attempts`);
   if (node.error) description.push(`error ${node.error}`);
@@ -290,12 +346,12 @@ function renderNode(name: StateName, status: MachineStatus): SVGGElement {
   if (stopped) group.append(stopRing(box));
   group.append(nodeShape(box));
 
-  const duration = durationLine(name, node, status.inferred);
+  const duration = durationLine(type, node, status.inferred);
   if (box.shape === 'parallel') {
     const left = box.cx - box.w / 2;
     group.append(
       svg('text', { class: 'sm-name', x: left + 12, y: box.y + 20 }, name),
-      svg('text', { class: 'sm-type', x: left + 112, y: box.y + 20 }, 'Parallel'),
+      svg('text', { class: 'sm-type', x: left + 112, y: box.y + 20 }, type),
       svg(
         'text',
         { class: 'sm-duration', x: left + box.w - 12, y: box.y + 20, 'text-anchor': 'end' },
@@ -374,13 +430,15 @@ export function describeMachineStatus(status: MachineStatus): string {
   return parts.join(' ');
 }
 
-export function renderStateMachine(status: MachineStatus): SVGSVGElement {
+/** The picture of `graph` with the photo's path (`status`) on it. */
+export function renderStateMachine(status: MachineStatus, graph: WorkflowGraph): SVGSVGElement {
+  const layout = layoutGraph(graph);
   const description = describeMachineStatus(status);
   const root = svg(
     'svg',
     {
       class: 'state-machine',
-      viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+      viewBox: `0 0 ${WIDTH} ${layout.height}`,
       role: 'img',
       'aria-labelledby': 'sm-title sm-desc',
       'data-testid': 'state-machine',
@@ -395,9 +453,9 @@ export function renderStateMachine(status: MachineStatus): SVGSVGElement {
       arrowMarker('sm-arrow-taken', 'sm-arrowhead-taken'),
       arrowMarker('sm-arrow-error', 'sm-arrowhead-error'),
     ),
-    svg('circle', { class: 'sm-start', cx: MAIN_X, cy: 12, r: 6 }),
+    svg('circle', { class: 'sm-start', cx: layout.startX, cy: 12, r: 6 }),
   );
-  for (const edge of EDGES) root.append(renderEdge(edge, status));
+  for (const edge of layout.edges) root.append(renderEdge(edge, status));
   root.append(
     svg(
       'text',
@@ -411,22 +469,12 @@ export function renderStateMachine(status: MachineStatus): SVGSVGElement {
       'any error',
     ),
   );
-  // The Parallel first, so its branches draw on top of it.
-  const order: StateName[] = [
-    'ProcessImage',
-    'ExtractImageMetadata',
-    'ImageTypeCheck',
-    'StoreImageMetadata',
-    'GenerateRendition',
-    'DetectLabels',
-    'GenerateThumbnail',
-    'RecordReady',
-    'PhotoReady',
-    'RecordRejection',
-    'NotSupportedImageType',
-    'RecordFailure',
-    'ImageProcessingFailed',
-  ];
-  for (const name of order) root.append(renderNode(name, status));
+  // Parallels (and Maps) first, so that their branches draw on top of them.
+  const states = [...layout.boxes].sort(
+    ([nameA, a], [nameB, b]) =>
+      Number(b.shape === 'parallel') - Number(a.shape === 'parallel') ||
+      layoutOrder(nameA) - layoutOrder(nameB),
+  );
+  for (const [name, box] of states) root.append(renderNode(name, box, layout.types.get(name)!, status));
   return root;
 }

@@ -27,7 +27,7 @@ export const START_EXECUTION_TRANSIENT_ERRORS = [
 export interface PhotoReprocessingProps {
   readonly config: PipelineConfig;
   readonly photoRepo: s3.IBucket;
-  readonly imageMetadata: dynamodb.Table;
+  readonly imageMetadata: dynamodb.ITableV2;
   /** ImageProc's live alias: every photo runs through it, as uploads do. */
   readonly imageProc: StateMachineLiveAlias;
 }

@@ -54,21 +54,28 @@ describe('reprocess-photo: decide', () => {
   });
 });
 
+/** An empty fake table and the deps that reach it, at NOW, under the CURRENT pipeline version. */
+function freshTable(): { table: FakeTable; deps: ReprocessDeps } {
+  dynamoMock.reset();
+  return {
+    table: new FakeTable(dynamoMock),
+    deps: {
+      dynamo: clients().dynamo,
+      tableName: TABLE,
+      pipelineVersion: CURRENT,
+      log: silentLog(),
+      now: () => new Date(NOW),
+    },
+  };
+}
+
 describe('reprocess-photo: preparePhoto', () => {
   let deps: ReprocessDeps;
   let table: FakeTable;
   const stored = () => table.get({ owner: 'user-1', photoId: 'p1' }) as unknown as PhotoRecord;
 
   beforeEach(() => {
-    dynamoMock.reset();
-    table = new FakeTable(dynamoMock);
-    deps = {
-      dynamo: clients().dynamo,
-      tableName: TABLE,
-      pipelineVersion: CURRENT,
-      log: silentLog(),
-      now: () => new Date(NOW),
-    };
+    ({ table, deps } = freshTable());
   });
 
   it('claims an out-of-date photo and returns the input ImageProc gets for its upload', async () => {
@@ -184,15 +191,7 @@ describe('reprocess-photo: releaseUnstarted (ReleasePhoto)', () => {
   };
 
   beforeEach(() => {
-    dynamoMock.reset();
-    table = new FakeTable(dynamoMock);
-    deps = {
-      dynamo: clients().dynamo,
-      tableName: TABLE,
-      pipelineVersion: CURRENT,
-      log: silentLog(),
-      now: () => new Date(NOW),
-    };
+    ({ table, deps } = freshTable());
   });
 
   it('tells a release from an item', () => {

@@ -226,4 +226,42 @@ describe('npm run reprocess against the local cloud', () => {
     },
     TEST_TIMEOUT,
   );
+
+  it(
+    '--all redoes the photos that are up to date too',
+    async () => {
+      // A few photos keep the run short: the copies past the first five go.
+      const bucket = cloud!.outputs.PhotoRepoBucketName;
+      for (let i = 5; i < COPIES; i++) {
+        await clients!.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: keys.get(`copy-${i}`)! }));
+      }
+      const kept = 5 + DISTINCT.length + 1;
+      const before = await record(keys.get('distinct-2')!);
+
+      const { code, json } = await reprocess('--all');
+
+      expect(code).toBe(0);
+      expect(json).toMatchObject({
+        status: 'SUCCEEDED',
+        processed: kept - 1,
+        rejected: 1,
+        failed: 0,
+        skipped: 0,
+      });
+      const after = await record(keys.get('distinct-2')!);
+      expect(after).toMatchObject({
+        status: 'READY',
+        attempts: (before?.attempts ?? 1) + 1,
+        pipelineVersion: pipelineVersion(resolveConfig(CHANGED)),
+      });
+      const names = (labels: readonly { name: string }[] | undefined) => labels?.map((l) => l.name);
+      expect(names(after?.labels)).toContain('Cat');
+      expect(names(after?.labels)).toEqual(names(before?.labels));
+      expect(after?.attemptHistory?.at(-1)).toMatchObject({
+        retriedBy: 'reprocess',
+        executionName: before?.executionName,
+      });
+    },
+    TEST_TIMEOUT,
+  );
 });

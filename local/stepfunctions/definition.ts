@@ -46,6 +46,27 @@ export function indexStates(definition: object): ReadonlyMap<string, AslState> {
   return index;
 }
 
+/**
+ * The definition with `patch` applied to every state, the nested ones (Parallel branches, Map
+ * processors) first, so a patch sees its state's patched children.
+ */
+export function mapStates(definition: object, patch: (state: AslState) => AslState): AslStates {
+  const patchStates = (states: AslStates): AslStates => ({
+    ...states,
+    States: Object.fromEntries(
+      Object.entries(states.States ?? {}).map(([name, state]) => [name, patch(withPatchedChildren(state))]),
+    ),
+  });
+  const withPatchedChildren = (state: AslState): AslState => {
+    let patched: AslState = state;
+    if (state.Branches) patched = { ...patched, Branches: state.Branches.map(patchStates) };
+    if (state.ItemProcessor) patched = { ...patched, ItemProcessor: patchStates(state.ItemProcessor) };
+    if (state.Iterator) patched = { ...patched, Iterator: patchStates(state.Iterator) };
+    return patched;
+  };
+  return patchStates(definition as AslStates);
+}
+
 /** How a Task state's Resource shows in the execution history. */
 export type TaskResource =
   /** A function ARN as Resource: LambdaFunctionScheduled / Started / Succeeded / Failed events. */
@@ -79,27 +100,11 @@ const MAX_TIMER_SECONDS = 2_147_483;
  * past it) is kept, capped at that same longest timer: a longer one would fire at once.
  */
 export function forLocalRun(definition: object): object {
-  const patchStates = (states: AslStates): AslStates => ({
-    ...states,
-    States: Object.fromEntries(
-      Object.entries(states.States ?? {}).map(([name, state]) => [name, patchState(state)]),
-    ),
-  });
-  const patchState = (state: AslState): AslState => {
-    let patched: AslState = state;
-    if (
-      state.Type === 'Task' &&
-      state.TimeoutSeconds === undefined &&
-      state.TimeoutSecondsPath === undefined
-    ) {
-      patched = { ...patched, TimeoutSeconds: MAX_TIMER_SECONDS };
-    }
-    if (state.Branches) patched = { ...patched, Branches: state.Branches.map(patchStates) };
-    if (state.ItemProcessor) patched = { ...patched, ItemProcessor: patchStates(state.ItemProcessor) };
-    if (state.Iterator) patched = { ...patched, Iterator: patchStates(state.Iterator) };
-    return patched;
-  };
-  const patched = patchStates(definition as AslStates) as AslStates & { TimeoutSeconds?: number };
+  const patched = mapStates(definition, (state) =>
+    state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined
+      ? { ...state, TimeoutSeconds: MAX_TIMER_SECONDS }
+      : state,
+  ) as AslStates & { TimeoutSeconds?: number };
   if (typeof patched.TimeoutSeconds === 'number' && patched.TimeoutSeconds > MAX_TIMER_SECONDS) {
     return { ...patched, TimeoutSeconds: MAX_TIMER_SECONDS };
   }

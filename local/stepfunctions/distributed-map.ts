@@ -20,7 +20,7 @@
  * ItemBatcher, a WriterConfig, paths for the limits) fails the start with a sentence naming it.
  */
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { AslState, AslStates } from './definition';
+import { type AslState, type AslStates, mapStates } from './definition';
 
 /** The Resource of the Task that stands for a Distributed Map in what the library runs. */
 export const DISTRIBUTED_MAP_RESOURCE = 'arn:aws:states:::local:distributedMap';
@@ -132,36 +132,26 @@ function unsupported(state: DistributedMapState): string | undefined {
  * with the Map's input, output and error handling fields.
  */
 export function replaceDistributedMaps(definition: object): object {
-  const patchStates = (states: AslStates): AslStates => ({
-    ...states,
-    States: Object.fromEntries(
-      Object.entries(states.States ?? {}).map(([name, state]) => [name, patchState(state)]),
-    ),
+  return mapStates(definition, (state) => {
+    if (!isDistributedMap(state)) return state;
+    const { InputPath, OutputPath, ResultPath, ResultSelector, Next, End, Retry, Catch, Comment } =
+      state as DistributedMapState & Record<string, unknown>;
+    return Object.fromEntries(
+      Object.entries({
+        Type: 'Task',
+        Resource: DISTRIBUTED_MAP_RESOURCE,
+        Comment,
+        InputPath,
+        OutputPath,
+        ResultPath,
+        ResultSelector,
+        Next,
+        End,
+        Retry,
+        Catch,
+      }).filter(([, value]) => value !== undefined),
+    ) as unknown as AslState;
   });
-  const patchState = (state: AslState): AslState => {
-    if (isDistributedMap(state)) {
-      const { InputPath, OutputPath, ResultPath, ResultSelector, Next, End, Retry, Catch, Comment } =
-        state as DistributedMapState & Record<string, unknown>;
-      return Object.fromEntries(
-        Object.entries({
-          Type: 'Task',
-          Resource: DISTRIBUTED_MAP_RESOURCE,
-          Comment,
-          InputPath,
-          OutputPath,
-          ResultPath,
-          ResultSelector,
-          Next,
-          End,
-          Retry,
-          Catch,
-        }).filter(([, value]) => value !== undefined),
-      ) as unknown as AslState;
-    }
-    if (state.Branches) return { ...state, Branches: state.Branches.map(patchStates) };
-    return state;
-  };
-  return patchStates(definition as AslStates);
 }
 
 /** One child's outcome, as the map run counts it and ResultWriter writes it. */
